@@ -1,0 +1,119 @@
+"""Read the sourced data shipped in ``sim/data/``.
+
+All official numbers the model uses pass through this module, so that a reader
+can trace every datum to a row (with its source) in one of the CSV files.
+Populations are returned in persons, rates in percent.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TEN_THOUSAND = 10_000
+MAX_AGE = 100
+REGIONS = ("East", "Central", "West", "Northeast")
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA_DIR / name, dtype={"year": str})
+
+
+def official(quantity: str, year: int | str) -> float:
+    """One value of ``official_statistics_to_2020.csv`` or ``demography_and_drivers.csv``."""
+    for name in ("official_statistics_to_2020.csv", "demography_and_drivers.csv"):
+        table = _table(name)
+        row = table[(table["quantity"] == quantity) & (table["year"] == str(year))]
+        if len(row):
+            return float(row["value"].iloc[0])
+    raise KeyError(f"no official value for {quantity!r} in {year}")
+
+
+def official_series(quantity: str) -> pd.Series:
+    """All years of one quantity, indexed by integer year."""
+    for name in ("official_statistics_to_2020.csv", "demography_and_drivers.csv"):
+        table = _table(name)
+        rows = table[table["quantity"] == quantity]
+        if len(rows):
+            years = rows["year"].astype(int)
+            return pd.Series(rows["value"].to_numpy(float), index=years.to_numpy(), name=quantity)
+    raise KeyError(f"no official series {quantity!r}")
+
+
+def census_age_2020() -> np.ndarray:
+    """Population by single year of age 0..MAX_AGE (persons), 2020 census.
+
+    Five-year groups are spread evenly over their years; the open 85+ group is
+    spread over 85..100 with a geometric decline of 25 % a year (assumed shape;
+    only its total enters any rate).
+    """
+    table = _table("census_2020_age_groups.csv")
+    pop = np.zeros(MAX_AGE + 1)
+    for row in table.itertuples():
+        ages = np.arange(row.age_from, row.age_to + 1)
+        total = row.population_10k * TEN_THOUSAND
+        if row.age_to == MAX_AGE:
+            weights = 0.75 ** np.arange(len(ages))
+        else:
+            weights = np.ones(len(ages))
+        pop[ages] += total * weights / weights.sum()
+    return pop
+
+
+def regions() -> pd.DataFrame:
+    """The four regions in ``REGIONS`` order."""
+    table = _table("regions_2020.csv").set_index("region").loc[list(REGIONS)]
+    return table
+
+
+def named_cities() -> pd.DataFrame:
+    """The 21 super-large and mega cities with their 2020 urban-district population."""
+    return _table("cities_2020.csv").copy()
+
+
+def size_classes() -> pd.DataFrame:
+    """Count and population bounds of each city size class."""
+    return _table("city_size_classes_2020.csv").set_index("size_class")
+
+
+def births(year: int, population: float) -> float:
+    """Births in ``year`` (persons): published where known, else the last crude rate.
+
+    Years after the last published figure keep the last published crude birth
+    rate (assumed; stated in docs/ODD.md).
+    """
+    series = official_series("births")
+    if year in series.index:
+        return series[year] * TEN_THOUSAND
+    if year < series.index.min():
+        raise KeyError(f"no births before {series.index.min()}")
+    rates = official_series("crude_birth_rate")
+    return rates[rates.index.max()] / 1000.0 * population
+
+
+def crude_death_rate(year: int) -> float:
+    """Deaths per person in ``year``: published where known, else the last published."""
+    rates = official_series("crude_death_rate")
+    if year < rates.index.min():
+        raise KeyError(f"no crude death rate before {rates.index.min()}")
+    return rates[min(year, rates.index.max())] / 1000.0
+
+
+def gdp_growth(year: int, after_data: float) -> float:
+    """Real GDP growth in ``year`` (fraction); ``after_data`` percent past the data."""
+    series = official_series("gdp_real_growth")
+    if year in series.index:
+        return series[year] / 100.0
+    if year < series.index.min():
+        raise KeyError(f"no GDP growth before {series.index.min()}")
+    return after_data / 100.0
+
+
+def last_data_year() -> int:
+    """The last year covered by the drivers (births, deaths, GDP)."""
+    return int(min(official_series(q).index.max() for q in ("births", "crude_death_rate", "gdp_real_growth")))

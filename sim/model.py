@@ -1,0 +1,616 @@
+"""The model: rural-hukou people choosing to leave, where to live, to settle, to return.
+
+One call of ``step()`` is one year, ending on 31 December of ``model.year``.
+The stages, in this order (``docs/ODD.md``, "Process overview and scheduling"):
+
+1. policies      the levers are rebuilt from the scenario's baseline and every
+                 policy acts at its strength for the year;
+2. demography    deaths (published crude death rate), ageing, births
+                 (published births), for the urban-hukou stock and the agents;
+3. labour market jobs for migrants grow with GDP, wages answer the ratio of jobs
+                 to workers, every migrant worker's employment is drawn;
+4. reclassify    villages become urban (in-situ urbanization), some with hukou;
+5. return        rural-hukou urban residents go home (village or county town);
+6. leave         rural residents leave, given the value of the best city set;
+   choose city   movers (and unemployed migrants who search) pick a city by
+                 multinomial logit; children follow or stay behind; college
+                 entrants move their hukou to a city;
+7. settle        eligible migrants who want to convert their hukou apply;
+                 points cities admit the best-scored within their quota;
+8. collect       stocks, rates and the year's flows are recorded.
+
+State lives in arrays (``sim.state.PersonArrays``); ``MigrantWorker`` agents
+(``sim.agents``) are Mesa views onto the rows of adults, so the model is a Mesa
+model whose agents can be selected, grouped and reported on in the usual way.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import datasets
+from sim.agents import MigrantWorker
+from sim.cities import COUNTY, SIZE_CLASSES, build_city_system
+from sim.datasets import REGIONS, TEN_THOUSAND
+from sim.decisions import (EDUCATION_WAGE, choice_cdf, choose, destination_utilities, housing_share,
+                           leave_probability, logistic, return_probability, settle_probability,
+                           stochastic_round)
+from sim.demography import FERTILE_AGES, age_urban_stock, calibrate_mortality, split_births
+from sim.levers import Levers, baseline_levers
+from sim.population import LAND_SHARE, build_initial_state, education_draw, insured_share
+from sim.scenario import Scenario
+from sim.settlement import POINTS, CONDITIONS, RuleArrays, apply_quotas, eligible, points_score
+from sim.state import NO_PARENT, ORIGIN, RURAL, URBAN
+from sim.streams import Streams
+
+ADULT_AGE = 16
+SCHOOL_AGES = (6, 15)
+WORKING_AGES = (16, 64)
+COLLEGE_AGE = 18
+PROSPECT_HORIZON_YEARS = 10  # assumed horizon over which a migrant weighs settling
+WAGE_RATIO_BOUNDS = (0.5, 2.0)  # jobs/worker ratio within which wages respond
+
+TIMESERIES_COLUMNS = (
+    "year", "resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp",
+    "total_population", "urban_residents", "urban_hukou_population", "rural_hukou_in_cities",
+    "settlements_in_year", "migrants_in_cities", "other_hukou_conversions_in_year",
+    "departures_in_year", "returns_in_year", "reclassified_in_year", "births", "deaths",
+    "migrant_workers_total", "migrant_workers_outside_township", "mean_migrant_wage",
+    "mean_age_migrant_workers", "share_migrant_workers_over_50",
+    "left_behind_children", "children_in_cities",
+)
+
+
+class UrbanizationModel(mesa.Model):
+    """China's urbanization driven by rural-hukou migrants' decisions (see module doc)."""
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: int | None = None):
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.scenario = scenario
+        self.params = scenario.parameters
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.year = scenario.start_year
+
+        total = datasets.official("total_population", self.year) * TEN_THOUSAND
+        urban = total * datasets.official("resident_urbanization_rate_revised", self.year) / 100
+        self.cities = build_city_system(urban)
+        init = build_initial_state(agents or scenario.agents, self.cities, self.params,
+                                   self.streams.generator("init", self.year), self.year)
+        self.people = init.people
+        self.persons_per_agent = init.persons_per_agent
+        self.urban_hukou = init.urban_hukou_by_age
+        self._town_worker_share = init.town_worker_share
+        self._origin_offfarm_share = init.origin_offfarm_share
+        self._origin_outside_share = init.origin_outside_township_share
+
+        regions = datasets.regions()
+        self._county_of_region = np.array([np.flatnonzero((self.cities.size_class == COUNTY)
+                                                          & (self.cities.region == r))[0]
+                                           for r in range(len(REGIONS))])
+        self.rural_income = (regions["rural_income_yuan_year"].to_numpy()
+                             * self.params["rural_income_per_worker_factor"] / 12.0)
+        self.base_wage = self._base_wages(regions)
+        self.labour = self._labour_by_city()
+        self.jobs = self.labour.copy()
+        self.employment_rate = np.full(self.cities.n, self.params["max_employment_rate"])
+        self.wage = self.base_wage.copy()
+        self.initial_gap = np.maximum(self._rural_hukou_by_city(), self.persons_per_agent)
+        self.cumulative_settled = np.zeros(self.cities.n)
+
+        self.policies = scenario.build_policies()
+        rules = RuleArrays.from_class_rules([scenario.rules[c] for c in SIZE_CLASSES], self.cities.size_class)
+        self.baseline = baseline_levers(rules, scenario.class_values, self.cities.size_class, SIZE_CLASSES,
+                                        len(REGIONS), self.params["return_to_county_share"])
+        self.levers: Levers = self.baseline.copy()
+
+        self._draw_employment()
+        self.destination_constant = np.zeros(self.cities.n)
+        self._calibrate_destination_constants()
+        self._views: dict[int, MigrantWorker] = {}
+        self._sync_views()
+        self.records: list[dict] = []
+        self._flows = dict.fromkeys(("settlements_in_year", "other_hukou_conversions_in_year",
+                                     "departures_in_year", "returns_in_year", "reclassified_in_year",
+                                     "births", "deaths"), 0.0)
+        self._collect()
+
+    # ------------------------------------------------------------------ set-up
+    def _base_wages(self, regions: pd.DataFrame) -> np.ndarray:
+        """Monthly migrant wage by destination in 2020 yuan.
+
+        Cities: the 2020 wage of migrants working outside their township (4,549,
+        NBS), scaled by their region's relative wage and by city size
+        (``city_size_wage_elasticity``), normalized so that the migrant-weighted
+        mean over cities is 4,549. County towns: the local migrants' 3,606,
+        scaled by region.
+        """
+        c = self.cities
+        national = datasets.official("migrant_worker_monthly_income", 2020)
+        regional = regions["migrant_wage_yuan_month"].to_numpy() / national
+        size = (c.population / 1e6) ** self.params["city_size_wage_elasticity"]
+        wage = regional[c.region] * size
+        city = c.size_class != COUNTY
+        weights = self._labour_by_city()[city]
+        wage[city] *= 4549.0 / np.average(wage[city], weights=np.maximum(weights, 1e-9))
+        wage[~city] = 3606.0 * regional[c.region[~city]]
+        return wage
+
+    # ------------------------------------------------------------------ helpers
+    def _alive(self) -> np.ndarray:
+        return self.people.view("alive")
+
+    def _in_town_rural(self) -> np.ndarray:
+        p = self.people
+        return p.view("alive") & (p.view("hukou") == RURAL) & (p.view("location") != ORIGIN)
+
+    def _workers_in_towns(self) -> np.ndarray:
+        p = self.people
+        age = p.view("age")
+        return (p.view("alive") & (p.view("location") != ORIGIN) & p.view("works")
+                & (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1]))
+
+    def _labour_by_city(self) -> np.ndarray:
+        mask = self._workers_in_towns()
+        return np.bincount(self.people.view("location")[mask], minlength=self.cities.n) * self.persons_per_agent
+
+    def _rural_hukou_by_city(self) -> np.ndarray:
+        mask = self._in_town_rural()
+        return np.bincount(self.people.view("location")[mask], minlength=self.cities.n) * self.persons_per_agent
+
+    def _children_of(self, parents_mask: np.ndarray, *, with_parent: bool | None = None,
+                     school_age: bool = False) -> np.ndarray:
+        """Mask of living children under 16 whose parent is in ``parents_mask``.
+
+        ``with_parent``: True, only children living where the parent lives;
+        False, only children living elsewhere; None, all.
+        """
+        p = self.people
+        parent = p.view("parent")
+        age = p.view("age")
+        has_parent = p.view("alive") & (parent != NO_PARENT) & (age < ADULT_AGE)
+        safe_parent = np.where(has_parent, parent, 0)
+        mask = has_parent & parents_mask[safe_parent]
+        if school_age:
+            mask &= (age >= SCHOOL_AGES[0]) & (age <= SCHOOL_AGES[1])
+        if with_parent is not None:
+            same = p.view("location") == p.view("location")[safe_parent]
+            mask &= same if with_parent else ~same
+        return mask
+
+    def _count_children(self, child_mask: np.ndarray) -> np.ndarray:
+        """Per row: number of children in ``child_mask`` that belong to it."""
+        return np.bincount(self.people.view("parent")[child_mask], minlength=self.people.n)
+
+    # ------------------------------------------------------------------ stages
+    def step(self) -> None:
+        """Advance one year (see the module docstring for the stage order)."""
+        self.year += 1
+        for key in self._flows:
+            self._flows[key] = 0.0
+        self._apply_policies()
+        self._demography()
+        self._labour_market()
+        self._reclassify()
+        self._return()
+        self._leave_and_choose()
+        self._settle()
+        self._sync_views()
+        self._collect()
+
+    def _apply_policies(self) -> None:
+        levers = self.baseline.copy()
+        for policy in self.policies:
+            intensity = policy.intensity(self.year)
+            if intensity > 0:
+                policy.apply(self, levers, intensity)
+        if levers.fiscal_service_gain > 0:
+            settled_share = self.cumulative_settled / self.initial_gap
+            levers.service_access = np.minimum(1.0, levers.service_access
+                                               + levers.fiscal_service_gain * settled_share)
+        self.levers = levers
+
+    def _demography(self) -> None:
+        p, w, year = self.people, self.persons_per_agent, self.year
+        alive = p.view("alive")
+        age = p.view("age")
+        agent_ages = np.bincount(age[alive], minlength=len(self.urban_hukou)) * w
+        by_age = self.urban_hukou + agent_ages
+        total = by_age.sum()
+        q = calibrate_mortality(by_age, datasets.crude_death_rate(year) * total)
+
+        u = self.streams.uniform("death", year, p.n)
+        dies = alive & (u < q[np.minimum(age, len(q) - 1)])
+        alive[dies] = False
+        orphans = alive & (p.view("parent") >= 0)
+        orphans[orphans] = dies[p.view("parent")[orphans]]
+        p.view("parent")[orphans] = NO_PARENT
+        self.urban_hukou, urban_deaths = age_urban_stock(self.urban_hukou, q)
+        self._flows["deaths"] = urban_deaths + dies.sum() * w
+
+        age[alive] += 1
+        age.clip(max=len(q) - 1, out=age)
+        self._come_of_age(alive & (age == ADULT_AGE))
+
+        # births
+        hukou = p.view("hukou")
+        fertile = alive & (age >= FERTILE_AGES[0]) & (age <= FERTILE_AGES[1])
+        urban_fertile = self.urban_hukou[FERTILE_AGES[0]:FERTILE_AGES[1] + 1].sum() \
+            + (fertile & (hukou == URBAN)).sum() * w
+        rural_parents = np.flatnonzero(fertile & (hukou == RURAL))
+        population = self.urban_hukou.sum() + alive.sum() * w
+        births = datasets.births(year, population)
+        urban_births, rural_births = split_births(births, urban_fertile, len(rural_parents) * w,
+                                                  self.params["fertility_rural_relative"])
+        rng = self.streams.generator("birth", year)
+        n_new = int(stochastic_round(np.array([rural_births / w]), rng.random(1))[0]) if len(rural_parents) else 0
+        self.urban_hukou[0] += urban_births + (rural_births - n_new * w)  # rounding remainder kept in the total
+        self._flows["births"] = births
+        if n_new:
+            parents = rural_parents[rng.integers(0, len(rural_parents), n_new)]
+            rows = p.append(n_new)
+            loc = p.location[parents]
+            in_town = loc != ORIGIN
+            follow = self.params["children_follow_max"] * self.levers.school_access[np.maximum(loc, 0)]
+            with_parent = in_town & (rng.random(n_new) < follow)
+            p.alive[rows] = True
+            p.age[rows] = 0
+            p.parent[rows] = parents
+            p.origin[rows] = p.origin[parents]
+            p.location[rows] = np.where(with_parent, loc, ORIGIN)
+            p.skill[rows] = rng.normal(0.0, self.params["wage_dispersion"], n_new)
+            p.insurance_draw[rows] = rng.random(n_new)
+
+    def _come_of_age(self, mask: np.ndarray) -> None:
+        """Children turning 16: own education, land, labour-force status."""
+        p = self.people
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            return
+        rng = self.streams.generator("init", self.year)
+        p.parent[rows] = NO_PARENT
+        p.education[rows] = education_draw(p.age[rows].astype(np.int64), rng.random(rows.size))
+        p.land[rows] = rng.random(rows.size) < LAND_SHARE
+        share = np.where(p.location[rows] == ORIGIN, self._origin_offfarm_share, self._town_worker_share)
+        p.works[rows] = rng.random(rows.size) < share
+
+    def _labour_market(self) -> None:
+        p, lev, prm = self.people, self.levers, self.params
+        growth = datasets.gdp_growth(self.year, prm["gdp_growth_after_data"])
+        self.jobs *= np.maximum(1.0 + prm["job_gdp_elasticity"] * growth + lev.job_growth_extra, 0.0)
+        self.labour = self._labour_by_city()
+        ratio = np.clip(self.jobs / np.maximum(self.labour, 1.0), *WAGE_RATIO_BOUNDS)
+        ceiling = min(1.0, prm["max_employment_rate"] + lev.employment_extra)
+        self.employment_rate = np.minimum(1.0, ratio) * ceiling
+        self.wage = self.base_wage * lev.wage_factor * ratio ** prm["wage_tightness_elasticity"]
+
+        in_town = p.view("alive") & (p.view("location") != ORIGIN)
+        p.view("years_in_city")[in_town] += 1
+        employed = self._draw_employment()
+        edu = p.view("education")
+        insured = employed & (p.view("insurance_draw")
+                              < insured_share(prm["insured_share_base"] + lev.insured_share_extra, edu))
+        p.view("insurance_years")[insured] += 1
+
+    def _draw_employment(self) -> np.ndarray:
+        """Employment and wage of every migrant worker in a town this year."""
+        p = self.people
+        workers = self._workers_in_towns()
+        loc = p.view("location")
+        u = self.streams.uniform("employment", self.year, p.n)
+        employed = workers & (u < self.employment_rate[np.maximum(loc, 0)])
+        p.view("employed")[:] = employed
+        wage = self.wage[np.maximum(loc, 0)] * EDUCATION_WAGE[p.view("education")] * np.exp(p.view("skill"))
+        p.view("wage")[:] = np.where(employed, wage, 0.0)
+        return employed
+
+    def _reclassify(self) -> None:
+        """In-situ urbanization: villages become urban; families move together."""
+        p, prm = self.people, self.params
+        alive = p.view("alive")
+        at_origin = alive & (p.view("location") == ORIGIN) & (p.view("hukou") == RURAL)
+        u = self.streams.uniform("reclassify", self.year, p.n)
+        parent = p.view("parent")
+        family_u = np.where(parent >= 0, u[np.maximum(parent, 0)], u)
+        chosen = at_origin & (family_u < prm["reclassification_rate"])
+        if not chosen.any():
+            return
+        p.view("location")[chosen] = self._county_of_region[p.view("origin")[chosen]]
+        p.view("years_in_city")[chosen] = 0
+        p.view("moved_year")[chosen] = self.year
+        u2 = self.streams.uniform("registration", self.year, p.n)
+        family_u2 = np.where(parent >= 0, u2[np.maximum(parent, 0)], u2)
+        converted = chosen & (family_u2 < prm["reclassified_hukou_share"])
+        self._convert(converted)
+        w = self.persons_per_agent
+        self._flows["reclassified_in_year"] = chosen.sum() * w
+        self._flows["other_hukou_conversions_in_year"] += converted.sum() * w
+
+    def _convert(self, mask: np.ndarray) -> None:
+        p = self.people
+        p.view("hukou")[mask] = URBAN
+        p.view("year_settled")[mask] = self.year
+
+    def _move_children(self, movers: np.ndarray, old_location: np.ndarray, follow: np.ndarray | None) -> None:
+        """Children who lived with a mover go along (or, if ``follow`` is given, by that mask)."""
+        p = self.people
+        kids = self._children_of(movers)
+        kid_rows = np.flatnonzero(kids)
+        if kid_rows.size == 0:
+            return
+        parents = p.parent[kid_rows]
+        was_with = p.location[kid_rows] == old_location[parents]
+        go = was_with if follow is None else (was_with | (p.location[kid_rows] == ORIGIN)) & follow[parents]
+        rows = kid_rows[go]
+        p.location[rows] = p.location[parents[go]]
+        p.years_in_city[rows] = 0
+        p.moved_year[rows] = self.year
+
+    def _return(self) -> None:
+        p, prm, lev = self.people, self.params, self.levers
+        age = p.view("age")
+        candidates = self._in_town_rural() & (age >= ADULT_AGE) & (p.view("moved_year") != self.year)
+        left_behind = self._count_children(self._children_of(candidates, with_parent=False)) > 0
+        unemployed = p.view("works") & ~p.view("employed")
+        prob = return_probability(age=age, unemployed=unemployed, left_behind_children=left_behind[: p.n],
+                                  land=p.view("land"), params=prm)
+        u = self.streams.uniform("return", self.year, p.n)
+        returners = candidates & (u < prob)
+        if not returners.any():
+            return
+        old = p.location.copy()
+        loc = p.view("location")
+        own_county = self._county_of_region[p.view("origin")]
+        u_place = self.streams.uniform("return_place", self.year, p.n)
+        to_county = (u_place < lev.return_to_county_share) & (loc != own_county)
+        loc[returners] = np.where(to_county[returners], own_county[returners], ORIGIN)
+        p.view("years_in_city")[returners] = 0
+        p.view("moved_year")[returners] = self.year
+        p.view("employed")[returners] = False
+        self._move_children(returners, old, None)
+        self._flows["returns_in_year"] = (returners & (loc == ORIGIN)).sum() * self.persons_per_agent
+
+    def _destination_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative choice probabilities and log-sums per group (origin, education, children)."""
+        return choice_cdf(self._destination_utilities())
+
+    def _calibrate_destination_constants(self, iterations: int = 100) -> np.ndarray:
+        """Destination constants that make the choice shares match the 2020 distribution.
+
+        The share of rural-hukou urban adults living in each destination is the
+        target; the choice shares are those of the people at origin who could
+        leave, by group. The constants absorb what the utility omits (the coarse
+        geography of four regions, local amenities) and are then held fixed.
+        """
+        p = self.people
+        adults = p.view("alive") & (p.view("age") >= ADULT_AGE) & (p.view("hukou") == RURAL)
+        in_town = adults & (p.view("location") != ORIGIN)
+        target = np.bincount(p.view("location")[in_town], minlength=self.cities.n).astype(float)
+        target /= target.sum()
+        at_origin = adults & (p.view("location") == ORIGIN)
+        school_kids = self._count_children(self._children_of(p.view("alive"), school_age=True))[: p.n] > 0
+        weights = np.bincount(self._group(at_origin, school_kids), minlength=len(REGIONS) * len(EDUCATION_WAGE) * 2)
+        self.destination_constant = np.zeros(self.cities.n)
+        for _ in range(iterations):
+            cdf, _ = choice_cdf(self._destination_utilities())
+            prob = np.diff(np.c_[np.zeros(len(cdf)), cdf], axis=1)
+            predicted = weights @ prob
+            predicted /= predicted.sum()
+            step = np.log(np.maximum(target, 1e-12) / np.maximum(predicted, 1e-300))
+            self.destination_constant += np.where(target > 0, step, -30.0)
+            if np.max(np.abs(step[target > 0])) < 1e-6:
+                break
+        # shares fix the constants up to a common level; centre them on the 2020 distribution
+        self.destination_constant -= float(target @ self.destination_constant)
+        return self.destination_constant
+
+    def _destination_utilities(self) -> np.ndarray:
+        p, c, lev, prm = self.people, self.cities, self.levers, self.params
+        mask = self._in_town_rural() & (p.view("age") >= ADULT_AGE)
+        n_regions = len(REGIONS)
+        counts = np.zeros((n_regions, c.n))
+        np.add.at(counts, (p.view("origin")[mask], p.view("location")[mask]), 1.0)
+        network = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        same = (c.region[None, :] == np.arange(n_regions)[:, None]).astype(float)
+        housing = housing_share(c.population, lev.housing_factor, prm["housing_cost_share_mega"],
+                                prm["housing_cost_size_elasticity"])
+        v = destination_utilities(
+            wage=self.wage, employment_rate=self.employment_rate, housing=housing, jobs=self.jobs,
+            population=c.population, service_access=lev.service_access, school_access=lev.school_access,
+            prospects=self._settle_prospects(), distance_km=c.distance_km * lev.distance_factor,
+            same_region=same, network=network, constant=self.destination_constant, params=prm)
+        return v
+
+    def _settle_prospects(self) -> np.ndarray:
+        """Chance of being able to settle within the horizon, per city (0..1)."""
+        rules = self.levers.rules
+        c = self.cities
+        years = np.maximum(rules.min_residence_years, rules.min_insurance_years)
+        conditions = np.clip(1.0 - years / PROSPECT_HORIZON_YEARS, 0.0, 1.0)
+        gap = np.maximum(self._rural_hukou_by_city(), self.persons_per_agent)
+        points = np.clip(rules.annual_quota_share * c.population * PROSPECT_HORIZON_YEARS / gap, 0.0, 1.0)
+        return np.where(rules.kind == POINTS, points, np.where(rules.kind == CONDITIONS, conditions, 1.0))
+
+    def _group(self, rows_mask: np.ndarray, has_school_children: np.ndarray) -> np.ndarray:
+        p = self.people
+        n_edu = len(EDUCATION_WAGE)
+        return ((p.view("origin")[rows_mask].astype(np.int64) * n_edu + p.view("education")[rows_mask]) * 2
+                + has_school_children[rows_mask])
+
+    def _leave_and_choose(self) -> None:
+        p, prm, lev, year = self.people, self.params, self.levers, self.year
+        w = self.persons_per_agent
+        cdf, logsum = self._destination_table()
+        alive = p.view("alive")
+        age = p.view("age")
+        rural = p.view("hukou") == RURAL
+        not_moved = p.view("moved_year") != year
+        loc = p.view("location")
+        school_kids = self._count_children(self._children_of(alive, school_age=True))[: p.n] > 0
+
+        # college entrants move their hukou to a city
+        u_college = self.streams.uniform("college", year, p.n)
+        college = alive & rural & (age == COLLEGE_AGE) & (u_college < prm["college_transfer_rate"])
+        u_dest = self.streams.uniform("destination", year, p.n)
+        if college.any():
+            p.view("education")[college] = 3
+            group = self._group(college, school_kids)
+            old = p.location.copy()
+            loc[college] = choose(cdf, group, u_dest[college])
+            self._convert(college)
+            p.view("moved_year")[college] = year
+            p.view("years_in_city")[college] = 0
+            self._move_children(college, old, None)
+            self._flows["other_hukou_conversions_in_year"] += college.sum() * w
+
+        # leave the village
+        candidates = alive & rural & not_moved & (loc == ORIGIN) & (age >= ADULT_AGE) & ~college
+        cand_rows = np.flatnonzero(candidates)
+        group = self._group(candidates, school_kids)
+        prob = leave_probability(logsum=logsum[group], rural_income=self.rural_income[p.origin[cand_rows]],
+                                 age=age[cand_rows], education=p.education[cand_rows], params=prm)
+        u_leave = self.streams.uniform("leave", year, p.n)
+        go = u_leave[cand_rows] < prob
+        leavers = cand_rows[go]
+        leaver_dest = choose(cdf, group[go], u_dest[leavers])
+
+        # unemployed migrants search in another city
+        searching = (alive & rural & not_moved & (loc != ORIGIN) & p.view("works") & ~p.view("employed")
+                     & (age >= ADULT_AGE))
+        u_reloc = self.streams.uniform("relocate", year, p.n)
+        searching &= u_reloc < prm["relocate_if_unemployed"]
+        search_rows = np.flatnonzero(searching)
+        search_dest = choose(cdf, self._group(searching, school_kids), u_dest[search_rows])
+        moved = search_dest != loc[search_rows]
+        search_rows, search_dest = search_rows[moved], search_dest[moved]
+
+        old = p.location.copy()
+        rows = np.r_[leavers, search_rows]
+        dest = np.r_[leaver_dest, search_dest]
+        loc[rows] = dest
+        p.years_in_city[rows] = 0
+        p.insurance_years[rows] = np.floor(p.insurance_years[rows] * lev.insurance_portable).astype(np.int16)
+        p.moved_year[rows] = year
+        p.works[leavers] = age[leavers] <= WORKING_AGES[1]
+        mover_mask = np.zeros(p.n, bool)
+        mover_mask[rows] = True
+        u_children = self.streams.uniform("children", year, p.n)
+        follow = u_children < prm["children_follow_max"] * lev.school_access[np.maximum(loc, 0)]
+        follow[search_rows] = True  # a family that already lives together moves together
+        self._move_children(mover_mask, old, follow)
+
+        # left-behind children join a parent already in town
+        parents_in_town = alive & (loc != ORIGIN) & ~mover_mask
+        kids = self._children_of(parents_in_town, with_parent=False) & (loc == ORIGIN)
+        kid_rows = np.flatnonzero(kids)
+        parents = p.parent[kid_rows]
+        u_reunion = self.streams.uniform("reunion", year, p.n)
+        join = u_reunion[parents] < prm["family_reunion_rate"] * lev.school_access[loc[parents]]
+        loc[kid_rows[join]] = loc[parents[join]]
+        p.moved_year[kid_rows[join]] = year
+        leaver_mask = np.zeros(p.n, bool)
+        leaver_mask[leavers] = True
+        children_along = self._children_of(leaver_mask, with_parent=True).sum()
+        self._flows["departures_in_year"] = (leavers.size + children_along + join.sum()) * w
+
+    def _settle(self) -> None:
+        p, prm, lev, year = self.people, self.params, self.levers, self.year
+        w = self.persons_per_agent
+        age = p.view("age")
+        loc = p.view("location")
+        candidates = self._in_town_rural() & (age >= ADULT_AGE) & (p.view("moved_year") != year)
+        rows = np.flatnonzero(candidates)
+        if rows.size == 0:
+            return
+        city = loc[rows]
+        years = p.years_in_city[rows].astype(float)
+        insurance = p.insurance_years[rows].astype(float)
+        edu = p.education[rows]
+        ok = eligible(lev.rules, city, years, insurance, edu, age[rows])
+        u_reg = self.streams.uniform("registration", year + 10_000, p.n)[rows]
+        ok |= (years >= lev.registration_years) & (u_reg < lev.registration_share[city])
+        kids = self._count_children(self._children_of(candidates, with_parent=True, school_age=True))[: p.n]
+        prob = settle_probability(land=p.land[rows], land_penalty_factor=lev.land_penalty_factor,
+                                  service_access=lev.service_access[city], has_school_children=kids[rows] > 0,
+                                  years_in_city=years, age=age[rows], params=prm)
+        u = self.streams.uniform("settle", year, p.n)[rows]
+        applicants = ok & (u < prob)
+        u_quota = self.streams.uniform("quota", year, self.cities.n)
+        quota = stochastic_round(lev.rules.annual_quota_share * self.cities.population / w, u_quota)
+        score = points_score(lev.rules, city, years, insurance, edu)
+        admitted = apply_quotas(lev.rules, applicants, city, score, quota, u)
+        settlers = np.zeros(p.n, bool)
+        settlers[rows[admitted]] = True
+        family = settlers | self._children_of(settlers, with_parent=True)
+        self._convert(family)
+        np.add.at(self.cumulative_settled, loc[family], w)
+        self._flows["settlements_in_year"] = family.sum() * w
+
+    # ------------------------------------------------------------------ views and records
+    def _sync_views(self) -> None:
+        """Keep one ``MigrantWorker`` per living adult row."""
+        p = self.people
+        adults = np.flatnonzero(p.view("alive") & (p.view("age") >= ADULT_AGE))
+        gone = [row for row in self._views if not p.alive[row]]
+        for row in gone:
+            self._views.pop(row).remove()
+        for row in adults[~np.isin(adults, np.fromiter(self._views, dtype=np.int64, count=len(self._views)))]:
+            self._views[int(row)] = MigrantWorker(self, int(row))
+
+    def stocks(self) -> dict:
+        """Current stocks and rates (persons, percent)."""
+        p, w = self.people, self.persons_per_agent
+        alive = p.view("alive")
+        loc = p.view("location")
+        hukou = p.view("hukou")
+        age = p.view("age")
+        urban_stock = self.urban_hukou.sum()
+        total = urban_stock + alive.sum() * w
+        urban_residents = urban_stock + (alive & (loc != ORIGIN)).sum() * w
+        urban_hukou = urban_stock + (alive & (hukou == URBAN)).sum() * w
+        rural_in_town = alive & (hukou == RURAL) & (loc != ORIGIN)
+        working = alive & (hukou == RURAL) & p.view("works") & (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1])
+        town_workers = working & (loc != ORIGIN)
+        origin_workers = working & (loc == ORIGIN)
+        in_cities_proper = town_workers & (self.cities.size_class[np.maximum(loc, 0)] != COUNTY)
+        employed = town_workers & p.view("employed")
+        kids = alive & (hukou == RURAL) & (age < ADULT_AGE) & (p.view("parent") >= 0)
+        parent_loc = loc[np.maximum(p.view("parent"), 0)]
+        resident = 100.0 * urban_residents / total
+        hukou_rate = 100.0 * urban_hukou / total
+        return {
+            "year": self.year,
+            "resident_urbanization_pct": resident,
+            "hukou_urbanization_pct": hukou_rate,
+            "gap_pp": resident - hukou_rate,
+            "total_population": total,
+            "urban_residents": urban_residents,
+            "urban_hukou_population": urban_hukou,
+            "rural_hukou_in_cities": rural_in_town.sum() * w,
+            "migrants_in_cities": town_workers.sum() * w,
+            "migrant_workers_total": working.sum() * w,
+            "migrant_workers_outside_township": (in_cities_proper.sum()
+                                                 + self._origin_outside_share * origin_workers.sum()) * w,
+            "mean_migrant_wage": float(p.view("wage")[employed].mean()) if employed.any() else 0.0,
+            "mean_age_migrant_workers": float(age[working].mean()) if working.any() else 0.0,
+            "share_migrant_workers_over_50": float((age[working] > 50).mean()) if working.any() else 0.0,
+            "left_behind_children": (kids & (loc == ORIGIN) & (parent_loc != ORIGIN)).sum() * w,
+            "children_in_cities": (kids & (loc != ORIGIN)).sum() * w,
+        }
+
+    def _collect(self) -> None:
+        row = self.stocks()
+        row.update(self._flows)
+        self.records.append({key: row[key] for key in TIMESERIES_COLUMNS})
+
+    def run(self) -> pd.DataFrame:
+        """Run to the scenario's end year; return the time series."""
+        while self.year < self.scenario.end_year:
+            self.step()
+        return self.timeseries()
+
+    def timeseries(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.records, columns=list(TIMESERIES_COLUMNS))

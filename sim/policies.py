@@ -1,0 +1,360 @@
+"""The plan's measures as policy objects, registered by name.
+
+A policy has the plan's article, a start date (decimal year: the plan was
+issued on 12 July 2022, 2022.53), a ramp (years to reach full effect), a
+strength (0..1 of the plan's full measure) and its own parameters with defaults
+read from the plan's text. Each year the model calls ``apply(model, levers,
+intensity)`` with ``intensity = strength * clip((year - start) / ramp_years, 0, 1)``
+for the year ending at ``year``; a policy changes levers only (``sim.levers``).
+
+Adding a measure is one class with the ``@register`` decorator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.cities import SIZE_CLASSES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.levers import Levers
+    from sim.model import UrbanizationModel
+
+PLAN_ISSUED = 2022.53  # 12 July 2022
+DEFAULT_RAMP_YEARS = 3.0  # assumed: measures phase in over the rest of the plan period
+COMMON_KEYS = ("enabled", "start", "ramp_years", "strength")
+
+
+@dataclass(frozen=True)
+class PolicyParam:
+    default: float
+    low: float
+    high: float
+    doc: str
+
+
+class Policy:
+    """Base class: one measure of the plan."""
+
+    name: ClassVar[str] = ""
+    article: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    params: ClassVar[dict[str, PolicyParam]] = {}
+
+    def __init__(self, start: float = PLAN_ISSUED, ramp_years: float = DEFAULT_RAMP_YEARS,
+                 strength: float = 1.0, **values: float):
+        self.start = float(start)
+        self.ramp_years = float(ramp_years)
+        self.strength = float(strength)
+        unknown = set(values) - set(self.params)
+        if unknown:
+            raise KeyError(sorted(unknown)[0])
+        self.values = {k: float(values.get(k, p.default)) for k, p in self.params.items()}
+
+    def intensity(self, year: float) -> float:
+        """Strength in force for the year ending at ``year`` (0 before the start)."""
+        if year <= self.start:
+            return 0.0
+        if self.ramp_years <= 0:
+            return self.strength
+        return self.strength * min(1.0, (year - self.start) / self.ramp_years)
+
+    def apply(self, model: "UrbanizationModel", levers: "Levers", intensity: float) -> None:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "article": self.article, "start": self.start,
+                "ramp_years": self.ramp_years, "strength": self.strength, **self.values}
+
+
+REGISTRY: dict[str, type[Policy]] = {}
+
+
+def register(cls: type[Policy]) -> type[Policy]:
+    if cls.name in REGISTRY:
+        raise ValueError(f"policy {cls.name} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def make_policy(name: str, settings: dict) -> Policy:
+    """Build a registered policy from a scenario table (without ``enabled``)."""
+    if name not in REGISTRY:
+        raise KeyError(name)
+    return REGISTRY[name](**settings)
+
+
+def _classes(model: "UrbanizationModel", *names: str) -> np.ndarray:
+    codes = [SIZE_CLASSES.index(n) for n in names]
+    return np.isin(model.cities.size_class, codes)
+
+
+def _toward(current: np.ndarray, target: float | np.ndarray, share: float) -> np.ndarray:
+    return current + share * (target - current)
+
+
+P = PolicyParam
+
+
+@register
+class SettlementOpenSmall(Policy):
+    name = "settlement_open_small"
+    article = "六"
+    summary = ("remove all settlement restrictions in cities under 3 million, the same "
+               "standard for local and non-local rural migrants")
+    params = {"min_residence_years": P(0.0, 0.0, 10.0, "years of residence still asked")}
+
+    def apply(self, model, levers, intensity):
+        mask = _classes(model, "large_2", "medium", "small", "county")
+        r = levers.rules
+        r.kind[mask] = np.where(intensity > 0, 0, r.kind[mask])
+        r.min_residence_years[mask] = _toward(r.min_residence_years[mask],
+                                              self.values["min_residence_years"], intensity)
+        r.min_insurance_years[mask] = _toward(r.min_insurance_years[mask], 0.0, intensity)
+
+
+@register
+class SettlementRelaxLarge(Policy):
+    name = "settlement_relax_large"
+    article = "六"
+    summary = "fully relax settlement conditions in type-I large cities (3-5 million)"
+    params = {
+        "min_residence_years": P(1.0, 0.0, 10.0, "residence years asked once fully relaxed"),
+        "min_insurance_years": P(0.5, 0.0, 10.0, "insurance years asked once fully relaxed"),
+    }
+
+    def apply(self, model, levers, intensity):
+        mask = _classes(model, "large_1")
+        r = levers.rules
+        r.min_residence_years[mask] = _toward(r.min_residence_years[mask],
+                                              self.values["min_residence_years"], intensity)
+        r.min_insurance_years[mask] = _toward(r.min_insurance_years[mask],
+                                              self.values["min_insurance_years"], intensity)
+
+
+@register
+class PointsReform(Policy):
+    name = "points_reform"
+    article = "六"
+    summary = ("in cities over 5 million simplify points; insurance and residence years "
+               "carry most points; encourage cancelling annual quotas")
+    params = {
+        "quota_multiplier_mega": P(3.0, 1.0, 100.0, "annual quota multiplied, 5-10 M cities"),
+        "quota_multiplier_super_large": P(1.5, 1.0, 100.0, "annual quota multiplied, >10 M cities"),
+        "threshold_cut": P(0.3, 0.0, 1.0, "share by which the points threshold falls"),
+        "residence_points_gain": P(0.5, 0.0, 5.0, "relative rise of points per residence year"),
+    }
+
+    def apply(self, model, levers, intensity):
+        r = levers.rules
+        for cls, key in (("mega", "quota_multiplier_mega"), ("super_large", "quota_multiplier_super_large")):
+            mask = _classes(model, cls)
+            r.annual_quota_share[mask] *= 1.0 + (self.values[key] - 1.0) * intensity
+        mask = _classes(model, "mega", "super_large")
+        r.threshold[mask] *= 1.0 - self.values["threshold_cut"] * intensity
+        r.points_per_residence_year[mask] *= 1.0 + self.values["residence_points_gain"] * intensity
+
+
+@register
+class ResidenceRegistration(Policy):
+    name = "residence_registration"
+    article = "六"
+    summary = "trial of registering hukou at the place of habitual residence"
+    params = {
+        "coverage": P(0.2, 0.0, 1.0, "share of long-term residents reached by the trials at full strength"),
+        "years": P(5.0, 0.0, 30.0, "years of residence that make a residence habitual"),
+    }
+
+    def apply(self, model, levers, intensity):
+        mask = ~_classes(model, "super_large")
+        levers.registration_share[mask] = np.maximum(levers.registration_share[mask],
+                                                     self.values["coverage"] * intensity)
+        levers.registration_years = self.values["years"]
+
+
+@register
+class LandRightsKept(Policy):
+    name = "land_rights_kept"
+    article = "六"
+    summary = ("protect settlers' land contract, homestead and collective income rights; "
+               "no giving up land as a condition of settling")
+    params = {"penalty_removed": P(0.6, 0.0, 1.0, "share of the land deterrent to converting removed")}
+
+    def apply(self, model, levers, intensity):
+        levers.land_penalty_factor *= 1.0 - self.values["penalty_removed"] * intensity
+
+
+@register
+class ServicesByResidence(Policy):
+    name = "services_by_residence"
+    article = "七"
+    summary = ("basic public services provided where people live; raise residence-permit "
+               "holders' access; cover all non-hukou residents")
+    params = {"gap_closed": P(0.5, 0.0, 1.0, "share of the service gap to hukou holders closed")}
+
+    def apply(self, model, levers, intensity):
+        levers.service_access = _toward(levers.service_access, 1.0, self.values["gap_closed"] * intensity)
+
+
+@register
+class SkillsTraining(Policy):
+    name = "skills_training"
+    article = "八"
+    summary = "large-scale vocational training of migrant workers"
+    params = {"wage_gain": P(0.04, 0.0, 0.5, "average wage gain of migrant workers from training")}
+
+    def apply(self, model, levers, intensity):
+        levers.wage_factor *= 1.0 + self.values["wage_gain"] * intensity
+
+
+@register
+class MigrantChildrenSchooling(Policy):
+    name = "migrant_children_schooling"
+    article = "九"
+    summary = "migrant children in host-city public schools; include them in high school and preschool"
+    params = {"gap_closed": P(0.6, 0.0, 1.0, "share of the school-access gap closed")}
+
+    def apply(self, model, levers, intensity):
+        levers.school_access = _toward(levers.school_access, 1.0, self.values["gap_closed"] * intensity)
+
+
+@register
+class SocialInsurancePortability(Policy):
+    name = "social_insurance_portability"
+    article = "十"
+    summary = "national pooling of pensions; insurance transferable and open at the place of work"
+    params = {
+        "portable_share": P(1.0, 0.0, 1.0, "share of insurance years that follow a move"),
+        "insured_gain": P(0.15, 0.0, 1.0, "rise in the share of migrants insured"),
+    }
+
+    def apply(self, model, levers, intensity):
+        levers.insurance_portable = max(levers.insurance_portable, self.values["portable_share"] * intensity)
+        levers.insured_share_extra += self.values["insured_gain"] * intensity
+
+
+@register
+class LaborRights(Policy):
+    name = "labor_rights"
+    article = "十一"
+    summary = "equal employment, no hukou discrimination, wage-arrears enforcement"
+    params = {
+        "wage_gain": P(0.02, 0.0, 0.5, "effective wage gain (arrears recovered, equal pay)"),
+        "employment_gain": P(0.01, 0.0, 0.1, "rise of the maximum employment rate"),
+    }
+
+    def apply(self, model, levers, intensity):
+        levers.wage_factor *= 1.0 + self.values["wage_gain"] * intensity
+        levers.employment_extra += self.values["employment_gain"] * intensity
+
+
+@register
+class FiscalLinkage(Policy):
+    name = "fiscal_linkage"
+    article = "十二"
+    summary = "rewards, investment and land quotas for cities that settle many migrants"
+    params = {"service_gain": P(1.0, 0.0, 10.0,
+                                "service access gained per unit of the share of a city's "
+                                "rural-hukou residents settled since the start")}
+
+    def apply(self, model, levers, intensity):
+        levers.fiscal_service_gain = self.values["service_gain"] * intensity
+
+
+@register
+class MetroAreaIntegration(Policy):
+    name = "metro_area_integration"
+    article = "十四"
+    summary = ("one-hour metro areas; mutual recognition of insurance and settlement points "
+               "within a metro area")
+    params = {"distance_cut": P(0.15, 0.0, 0.9, "cut in the effective distance to cities of the own region")}
+
+    def apply(self, model, levers, intensity):
+        levers.insurance_portable = max(levers.insurance_portable, 0.5 * intensity)
+        same_region = model.cities.region[None, :] == np.arange(levers.distance_factor.shape[0])[:, None]
+        cut = same_region & ~_classes(model, "county")[None, :]
+        levers.distance_factor[cut] *= 1.0 - self.values["distance_cut"] * intensity
+
+
+@register
+class MegacityDecongestion(Policy):
+    name = "megacity_decongestion"
+    article = "十六"
+    summary = "control size and density of super-large and mega cities; move general industry out"
+    params = {
+        "job_growth_cut": P(0.01, 0.0, 0.1, "yearly job growth removed in cities over 5 million"),
+        "job_growth_moved": P(0.005, 0.0, 0.1, "yearly job growth added in 1-5 million cities"),
+    }
+
+    def apply(self, model, levers, intensity):
+        levers.job_growth_extra[_classes(model, "super_large", "mega")] -= self.values["job_growth_cut"] * intensity
+        levers.job_growth_extra[_classes(model, "large_1", "large_2")] += self.values["job_growth_moved"] * intensity
+
+
+@register
+class CountyTownUrbanization(Policy):
+    name = "county_town_urbanization"
+    article = "十九"
+    summary = "upgrade county seats: industry, services, housing; 120 demonstration counties"
+    params = {
+        "job_growth_gain": P(0.01, 0.0, 0.1, "yearly job growth added in county towns"),
+        "service_gain": P(0.3, 0.0, 1.0, "share of the county towns' service gap closed"),
+    }
+
+    def apply(self, model, levers, intensity):
+        mask = _classes(model, "county")
+        levers.job_growth_extra[mask] += self.values["job_growth_gain"] * intensity
+        levers.service_access[mask] = _toward(levers.service_access[mask], 1.0,
+                                              self.values["service_gain"] * intensity)
+
+
+@register
+class AffordableRentalHousing(Policy):
+    name = "affordable_rental_housing"
+    article = "二十五"
+    summary = "government-supported rental housing for new citizens in large inflow cities"
+    params = {"cost_cut": P(0.15, 0.0, 0.9, "cut in migrants' housing cost in cities over 3 million")}
+
+    def apply(self, model, levers, intensity):
+        mask = _classes(model, "super_large", "mega", "large_1")
+        levers.housing_factor[mask] *= 1.0 - self.values["cost_cut"] * intensity
+
+
+@register
+class IntercityTransport(Policy):
+    name = "intercity_transport"
+    article = "二十二"
+    summary = "3,000 km of intercity and suburban rail; two-hour access between major cities"
+    params = {"distance_cut": P(0.1, 0.0, 0.9, "cut in the effective distance to cities of other regions")}
+
+    def apply(self, model, levers, intensity):
+        other_region = model.cities.region[None, :] != np.arange(levers.distance_factor.shape[0])[:, None]
+        levers.distance_factor[other_region] *= 1.0 - self.values["distance_cut"] * intensity
+
+
+@register
+class ReturnSettlement(Policy):
+    name = "return_settlement"
+    article = "四十四"
+    summary = "returnees may settle at origin or at the place of work, county towns included"
+    params = {"county_share_gain": P(0.2, 0.0, 1.0, "rise in the share of returnees who live in the county town")}
+
+    def apply(self, model, levers, intensity):
+        levers.return_to_county_share = min(1.0, levers.return_to_county_share
+                                            + self.values["county_share_gain"] * intensity)
+
+
+def policy_table() -> list[dict]:
+    """One row per registered policy: name, article, summary, parameters and defaults."""
+    rows = []
+    for name, cls in REGISTRY.items():
+        rows.append({
+            "name": name, "article": cls.article, "summary": cls.summary,
+            "start": PLAN_ISSUED, "ramp_years": DEFAULT_RAMP_YEARS, "strength": 1.0,
+            "params": {k: (p.default, p.low, p.high, p.doc) for k, p in cls.params.items()},
+        })
+    return rows
+

@@ -1,0 +1,234 @@
+"""Scenario files: TOML, strict, with ``extends``.
+
+A scenario file has these top-level keys (all optional in a file that
+``extends`` another, which it overrides table by table):
+
+    name, description, extends
+    [run]            start_year, end_year, agents, seed
+    [parameters]     overrides of sim.parameters (name = number)
+    [city_classes.<class>]  service_access, school_access (0..1)
+    [settlement.<class>]    kind = "open" | "conditions" | "points", and thresholds
+    [policies.<name>]       enabled, start, ramp_years, strength, and the policy's own keys
+
+Anything else is an error naming the file, the dotted key and what was
+expected. Errors are ``ScenarioError``; the command line turns them into exit
+status 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.cities import SIZE_CLASSES
+from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
+from sim.parameters import PARAMETERS, Parameters
+from sim.policies import COMMON_KEYS, REGISTRY, Policy, make_policy
+from sim.settlement import RULE_KEYS, RULE_KINDS, SettlementRule
+
+SUPPORTED_START_YEARS = (2020,)
+MAX_END_YEAR = 2060
+MAX_AGENTS = 20_000_000
+TOP_KEYS = ("name", "description", "extends", "run", "parameters", "city_classes", "settlement", "policies")
+RUN_KEYS = ("start_year", "end_year", "agents", "seed")
+
+
+class ScenarioError(ValueError):
+    """A scenario file is missing, unreadable or invalid."""
+
+    def __init__(self, path: str | Path, key: str, expected: str, got: object = None):
+        self.path, self.key, self.expected, self.got = str(path), key, expected, got
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        detail = f" (got {got!r})" if got is not None else ""
+        super().__init__(f"{where}expected {expected}{detail}")
+
+
+@dataclass
+class Scenario:
+    """A resolved, validated scenario."""
+
+    name: str
+    description: str
+    path: str
+    sha256: str
+    resolved: dict
+    start_year: int
+    end_year: int
+    agents: int
+    seed: int
+    parameters: Parameters
+    class_values: dict[str, dict[str, float]]
+    rules: dict[str, SettlementRule]
+    policy_settings: dict[str, dict] = field(default_factory=dict)
+
+    def build_policies(self) -> list[Policy]:
+        """Fresh policy objects for the enabled policies, in registry order."""
+        return [make_policy(name, settings) for name, settings in self.policy_settings.items()]
+
+    @property
+    def years(self) -> range:
+        return range(self.start_year, self.end_year + 1)
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict:
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(chain[-1], "extends", "no circular extends", cycle)
+    if not path.is_file():
+        where = chain[-1] if chain else path
+        key = "extends" if chain else ""
+        raise ScenarioError(where, key, f"an existing scenario file {str(path)!r}" if chain else "an existing file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ScenarioError(path, "", "a non-empty TOML file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "", "a UTF-8 text file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(path, "", f"valid TOML ({err})") from None
+    if "extends" in data:
+        parent_name = data["extends"]
+        if not isinstance(parent_name, str) or not parent_name:
+            raise ScenarioError(path, "extends", "a file name string", parent_name)
+        parent = _read_toml((path.parent / parent_name).resolve(), (*chain, path))
+        parent.pop("name", None)
+        parent.pop("description", None)
+        data = _merge(parent, {k: v for k, v in data.items() if k != "extends"})
+    return data
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _check_keys(path, prefix: str, table: object, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(table, dict):
+        raise ScenarioError(path, prefix, "a table", type(table).__name__)
+    for key in table:
+        if key not in allowed:
+            dotted = f"{prefix}.{key}" if prefix else key
+            raise ScenarioError(path, dotted, f"one of: {', '.join(allowed)}", "unknown key")
+    return table
+
+
+def _number(path, key: str, value: object, low: float, high: float, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "an integer" if integer else "a number"
+        raise ScenarioError(path, key, f"{kind} in [{low}, {high}]", value)
+    if integer and not (isinstance(value, int) or float(value).is_integer()):
+        raise ScenarioError(path, key, f"an integer in [{low}, {high}]", value)
+    if not math.isfinite(float(value)) or not low <= value <= high:
+        raise ScenarioError(path, key, f"a value in [{low}, {high}]", value)
+    return int(value) if integer else float(value)
+
+
+def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
+    """Read, resolve (``extends``) and validate a scenario file.
+
+    Args:
+        path: the TOML file.
+        overrides: optional ``run`` values from the command line (agents, seed).
+    """
+    path = Path(path)
+    data = _read_toml(path.resolve(), ())
+    shown = path  # errors name the file as the user gave it
+    _check_keys(shown, "", data, TOP_KEYS)
+    data.pop("extends", None)
+
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
+        raise ScenarioError(shown, "name", "a non-empty name without '/'", name)
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ScenarioError(shown, "description", "a string", description)
+
+    run = dict(_check_keys(shown, "run", data.get("run", {}), RUN_KEYS))
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            run[key] = value
+    start = _number(shown, "run.start_year", run.get("start_year", 2020), 1900, MAX_END_YEAR, integer=True)
+    if start not in SUPPORTED_START_YEARS:
+        raise ScenarioError(shown, "run.start_year",
+                            f"a year with a starting state in the data ({', '.join(map(str, SUPPORTED_START_YEARS))})",
+                            start)
+    end = _number(shown, "run.end_year", run.get("end_year", 2025), start + 1, MAX_END_YEAR, integer=True)
+    agents = _number(shown, "run.agents", run.get("agents", 200_000), 1_000, MAX_AGENTS, integer=True)
+    seed = _number(shown, "run.seed", run.get("seed", 1), 0, 2**32 - 1, integer=True)
+
+    overrides_p = _check_keys(shown, "parameters", data.get("parameters", {}), tuple(PARAMETERS))
+    checked = {}
+    for key, value in overrides_p.items():
+        spec = PARAMETERS[key]
+        checked[key] = _number(shown, f"parameters.{key}", value, spec.low, spec.high)
+    parameters = Parameters.defaults().with_overrides(checked)
+
+    classes_in = _check_keys(shown, "city_classes", data.get("city_classes", {}), SIZE_CLASSES)
+    class_values = copy.deepcopy(CLASS_DEFAULTS)
+    for cls, table in classes_in.items():
+        _check_keys(shown, f"city_classes.{cls}", table, CLASS_KEYS)
+        for key, value in table.items():
+            class_values[cls][key] = _number(shown, f"city_classes.{cls}.{key}", value, 0.0, 1.0)
+
+    rules_in = _check_keys(shown, "settlement", data.get("settlement", {}), SIZE_CLASSES)
+    missing = [c for c in SIZE_CLASSES if c not in rules_in]
+    if missing:
+        raise ScenarioError(shown, f"settlement.{missing[0]}", "a settlement rule for every size class", "missing")
+    rules = {}
+    for cls in SIZE_CLASSES:
+        table = _check_keys(shown, f"settlement.{cls}", rules_in[cls], RULE_KEYS)
+        kind = table.get("kind", "open")
+        if kind not in RULE_KINDS:
+            raise ScenarioError(shown, f"settlement.{cls}.kind", f"one of {', '.join(RULE_KINDS)}", kind)
+        values = {"kind": kind}
+        for key, value in table.items():
+            if key == "kind":
+                continue
+            high = 1.0 if key == "annual_quota_share" else 1000.0
+            values[key] = _number(shown, f"settlement.{cls}.{key}", value, 0.0, high)
+        rules[cls] = SettlementRule(**values)
+
+    policies_in = _check_keys(shown, "policies", data.get("policies", {}), tuple(REGISTRY))
+    policy_settings = {}
+    for name in REGISTRY:  # registry order: the order policies act each year
+        if name not in policies_in:
+            continue
+        cls = REGISTRY[name]
+        table = _check_keys(shown, f"policies.{name}", policies_in[name], (*COMMON_KEYS, *cls.params))
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ScenarioError(shown, f"policies.{name}.enabled", "true or false", enabled)
+        settings = {}
+        if "start" in table:
+            settings["start"] = _number(shown, f"policies.{name}.start", table["start"], start, end + 1)
+        if "ramp_years" in table:
+            settings["ramp_years"] = _number(shown, f"policies.{name}.ramp_years", table["ramp_years"], 0.0, 50.0)
+        if "strength" in table:
+            settings["strength"] = _number(shown, f"policies.{name}.strength", table["strength"], 0.0, 1.0)
+        for key, spec in cls.params.items():
+            if key in table:
+                settings[key] = _number(shown, f"policies.{name}.{key}", table[key], spec.low, spec.high)
+        if enabled:
+            policy_settings[name] = settings
+
+    resolved = copy.deepcopy(data)
+    resolved["name"] = name
+    resolved["run"] = {"start_year": start, "end_year": end, "agents": agents, "seed": seed}
+    return Scenario(
+        name=name, description=description, path=str(path),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(), resolved=resolved,
+        start_year=start, end_year=end, agents=agents, seed=seed, parameters=parameters,
+        class_values=class_values, rules=rules, policy_settings=policy_settings,
+    )

@@ -1,0 +1,131 @@
+"""Settlement (hukou conversion) rules of cities, and who may convert.
+
+A rule is one of three kinds, as in the documents of 2014-2022
+(``docs/ODD.md``, submodel "settle"):
+
+- ``open``: anyone living in the city may register (after ``min_residence_years``,
+  usually zero);
+- ``conditions``: years of residence and of social insurance in the city must
+  reach thresholds;
+- ``points``: a points score (insurance years, residence years, education) must
+  reach a threshold, after a minimum of insurance years and under an age limit,
+  and at most an annual quota of applicants, the best scored first, is admitted.
+
+Rules are set per size class in the scenario and held per city in
+``RuleArrays`` so that policies can change them and the decision code reads
+arrays, with no branches on city names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+RULE_KINDS = ("open", "conditions", "points")
+OPEN, CONDITIONS, POINTS = range(3)
+
+
+@dataclass(frozen=True)
+class SettlementRule:
+    """The rule of one size class, as written in a scenario file."""
+
+    kind: str = "open"
+    min_residence_years: float = 0.0
+    min_insurance_years: float = 0.0
+    threshold: float = 0.0
+    annual_quota_share: float = 1.0  # admissions a year per resident of the city
+    points_per_insurance_year: float = 3.0
+    points_per_residence_year: float = 2.0
+    points_senior_high: float = 8.0
+    points_college: float = 25.0
+    age_limit: float = 100.0
+
+    def __post_init__(self):
+        if self.kind not in RULE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(RULE_KINDS)}")
+
+
+RULE_KEYS = tuple(f.name for f in fields(SettlementRule))
+
+
+@dataclass
+class RuleArrays:
+    """Rules per destination k (one element per city)."""
+
+    kind: np.ndarray
+    min_residence_years: np.ndarray
+    min_insurance_years: np.ndarray
+    threshold: np.ndarray
+    annual_quota_share: np.ndarray
+    points_per_insurance_year: np.ndarray
+    points_per_residence_year: np.ndarray
+    points_senior_high: np.ndarray
+    points_college: np.ndarray
+    age_limit: np.ndarray
+
+    @classmethod
+    def from_class_rules(cls, rules_by_class: list[SettlementRule], size_class: np.ndarray) -> "RuleArrays":
+        values = {}
+        for name in RULE_KEYS:
+            if name == "kind":
+                per_class = np.array([RULE_KINDS.index(r.kind) for r in rules_by_class], dtype=np.int8)
+            else:
+                per_class = np.array([getattr(r, name) for r in rules_by_class], dtype=float)
+            values[name] = per_class[size_class].copy()
+        return cls(**values)
+
+    def copy(self) -> "RuleArrays":
+        return RuleArrays(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+
+def points_score(rules: RuleArrays, city: np.ndarray, years: np.ndarray,
+                 insurance: np.ndarray, education: np.ndarray) -> np.ndarray:
+    """Points of each person under the rule of the city they live in."""
+    edu_points = np.where(education >= 3, rules.points_college[city],
+                          np.where(education == 2, rules.points_senior_high[city], 0.0))
+    return (rules.points_per_insurance_year[city] * insurance
+            + rules.points_per_residence_year[city] * years + edu_points)
+
+
+def eligible(rules: RuleArrays, city: np.ndarray, years: np.ndarray, insurance: np.ndarray,
+             education: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Whether each person meets the city's conditions (quotas are applied later)."""
+    kind = rules.kind[city]
+    residence_ok = years >= rules.min_residence_years[city]
+    insurance_ok = insurance >= rules.min_insurance_years[city]
+    points_ok = (points_score(rules, city, years, insurance, education) >= rules.threshold[city]) \
+        & (age <= rules.age_limit[city])
+    return np.where(kind == OPEN, residence_ok,
+                    np.where(kind == CONDITIONS, residence_ok & insurance_ok,
+                             insurance_ok & points_ok))
+
+
+def apply_quotas(rules: RuleArrays, applicants: np.ndarray, city: np.ndarray, score: np.ndarray,
+                 quota_agents: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """Admit, in points cities, the best-scored applicants up to each city's quota.
+
+    Args:
+        applicants: boolean mask of people who apply this year.
+        city: their city, per person.
+        score: their points score.
+        quota_agents: admissions allowed per city this year, in agents.
+        tiebreak: a uniform draw per person to order equal scores.
+
+    Returns:
+        Boolean mask of admitted applicants (applicants outside points cities are
+        all admitted).
+    """
+    admitted = applicants.copy()
+    limited = applicants & (rules.kind[city] == POINTS)
+    idx = np.flatnonzero(limited)
+    if idx.size == 0:
+        return admitted
+    order = np.lexsort((tiebreak[idx], -score[idx], city[idx]))
+    sorted_idx = idx[order]
+    sorted_city = city[sorted_idx]
+    first_of_city = np.r_[0, np.flatnonzero(np.diff(sorted_city)) + 1]
+    run_start = np.repeat(first_of_city, np.diff(np.r_[first_of_city, sorted_idx.size]))
+    rank = np.arange(sorted_idx.size) - run_start
+    admitted[sorted_idx] = rank < quota_agents[sorted_city]
+    return admitted
