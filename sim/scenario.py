@@ -202,26 +202,27 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
 
     policies_in = _check_keys(shown, "policies", data.get("policies", {}), tuple(REGISTRY))
     policy_settings = {}
-    for name in REGISTRY:  # registry order: the order policies act each year
-        if name not in policies_in:
+    for policy in REGISTRY:  # registry order: the order policies act each year
+        if policy not in policies_in:
             continue
-        cls = REGISTRY[name]
-        table = _check_keys(shown, f"policies.{name}", policies_in[name], (*COMMON_KEYS, *cls.params))
+        cls = REGISTRY[policy]
+        prefix = f"policies.{policy}"
+        table = _check_keys(shown, prefix, policies_in[policy], (*COMMON_KEYS, *cls.params))
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
-            raise ScenarioError(shown, f"policies.{name}.enabled", "true or false", enabled)
+            raise ScenarioError(shown, f"{prefix}.enabled", "true or false", enabled)
         settings = {}
         if "start" in table:
-            settings["start"] = _number(shown, f"policies.{name}.start", table["start"], start, end + 1)
+            settings["start"] = _number(shown, f"{prefix}.start", table["start"], start, end + 1)
         if "ramp_years" in table:
-            settings["ramp_years"] = _number(shown, f"policies.{name}.ramp_years", table["ramp_years"], 0.0, 50.0)
+            settings["ramp_years"] = _number(shown, f"{prefix}.ramp_years", table["ramp_years"], 0.0, 50.0)
         if "strength" in table:
-            settings["strength"] = _number(shown, f"policies.{name}.strength", table["strength"], 0.0, 1.0)
+            settings["strength"] = _number(shown, f"{prefix}.strength", table["strength"], 0.0, 1.0)
         for key, spec in cls.params.items():
             if key in table:
-                settings[key] = _number(shown, f"policies.{name}.{key}", table[key], spec.low, spec.high)
+                settings[key] = _number(shown, f"{prefix}.{key}", table[key], spec.low, spec.high)
         if enabled:
-            policy_settings[name] = settings
+            policy_settings[policy] = settings
 
     resolved = copy.deepcopy(data)
     resolved["name"] = name

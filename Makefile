@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SCENARIOS := scenarios/status_quo.toml scenarios/plan.toml
+REPLICATIONS ?= 8
+
+.PHONY: run test figure baseline clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(VENV)/.installed
+	@for s in $(SCENARIOS); do \
+		$(PY) run_sim.py run $$s --replications $(REPLICATIONS) --force || exit $$?; \
+	done
+	$(PY) run_sim.py plot results/status_quo results/plan --out results/status_quo_vs_plan.png
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -q
+
+# Regenerate the README's figure (committed under docs/).
+figure: run
+	cp results/status_quo_vs_plan.png docs/urbanization.png
+
+# Refresh the seeded regression baseline on purpose (tests/baseline/).
+baseline: $(VENV)/.installed-dev
+	$(PY) scripts/refresh_baseline.py
+
+clean:
+	rm -rf $(VENV) results/*/ results/*.png

@@ -1,0 +1,183 @@
+"""Command line: ``python run_sim.py run|policies ...`` (also the ``urbanization-sim`` script).
+
+Exit status: 0 success; 2 bad input (usage, scenario, existing results folder);
+1 a failure while running; 130/143 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+MAX_REPLICATIONS = 1000
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class InputError(ValueError):
+    """Bad input other than a scenario file (exit status 2)."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed >= 0, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected an integer seed in [0, 2**32), got {text!r}")
+    return value
+
+
+def _replications(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_REPLICATIONS} replications, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_sim.py",
+        description="Agent-based simulation of China's urbanization and hukou reform.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario and write results/<name>/")
+    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
+    run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    run.add_argument("--agents", type=_positive_int, help="number of agents (default: the scenario's)")
+    run.add_argument("--replications", type=_replications, default=1,
+                     help="independent replications; rates are reported as median, p10 and p90")
+    run.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
+    plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
+    plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    plot.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
+    pol.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def cmd_run(args) -> int:
+    from sim import ensemble, output, plots
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, {"agents": args.agents, "seed": args.seed})
+    target = args.out or Path("results") / scenario.name
+    output.check_target(target, args.force)
+
+    started = time.perf_counter()
+    seeds = ensemble.replication_seeds(scenario.seed, args.replications)
+    results = ensemble.run_replications(scenario, seeds, workers=args.workers)
+    table = ensemble.summarize(results)
+    wall = time.perf_counter() - started
+
+    summary = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "scenario_file": str(args.scenario),
+        "scenario_sha256": scenario.sha256,
+        "scenario_resolved": scenario.resolved,
+        "policies": [p.to_dict() for p in scenario.build_policies()],
+        "seed": scenario.seed,
+        "replication_seeds": seeds,
+        "replications": len(seeds),
+        "agents": scenario.agents,
+        "persons_per_agent": results[0].persons_per_agent,
+        "engine": "vector",
+        "start_year": scenario.start_year,
+        "end_year": scenario.end_year,
+        "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
+        "package_versions": output.package_versions(),
+        "git_commit": output.git_commit(PROJECT_DIR),
+        "wall_time_seconds": round(wall, 3),
+    }
+    note = (f"{scenario.agents:,} agents ({results[0].persons_per_agent:,.0f} persons each), "
+            f"{len(seeds)} replication(s), seed {scenario.seed}; official points: NBS, census 2020")
+    with output.atomic_folder(target, args.force) as folder:
+        output.write_timeseries(folder / "timeseries.csv", table)
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_urbanization(table, folder / "urbanization.png",
+                                f"Scenario '{scenario.name}': urbanization {scenario.start_year}-{scenario.end_year}",
+                                note)
+    last = table.iloc[-1]
+    print(f"{scenario.name}: {int(last['year'])} resident {last['resident_urbanization_pct']:.2f} %, "
+          f"hukou {last['hukou_urbanization_pct']:.2f} %, gap {last['gap_pp']:.2f} pp "
+          f"({len(seeds)} replication(s), {wall:.1f} s) -> {target}")
+    return EXIT_OK
+
+
+def cmd_plot(args) -> int:
+    import pandas as pd
+
+    from sim import plots
+    from sim.output import atomic_file
+
+    runs = []
+    for folder in args.results:
+        csv = folder / "timeseries.csv"
+        if not csv.is_file():
+            raise InputError(f"{folder}: no timeseries.csv (expected a folder written by 'run')")
+        runs.append((folder.name, pd.read_csv(csv)))
+    with atomic_file(args.out) as tmp:
+        plots.plot_scenarios(runs, tmp)
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_policies(args) -> int:
+    from sim.policies import policy_table
+
+    for row in policy_table():
+        print(f"{row['name']}  (article {row['article']}; default start {row['start']}, "
+              f"ramp {row['ramp_years']} years, strength {row['strength']})")
+        print(f"    {row['summary']}")
+        for key, (default, low, high, doc) in row["params"].items():
+            print(f"    {key} = {default}  [{low}, {high}]  {doc}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from sim.output import OutputExistsError
+    from sim.scenario import ScenarioError
+
+    handlers = {"run": cmd_run, "plot": cmd_plot, "policies": cmd_policies}
+    try:
+        return handlers[args.command](args)
+    except (ScenarioError, OutputExistsError, InputError) as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; no results written", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the command line reports every failure in one line
+        if args.debug:
+            traceback.print_exc()
+        print(f"error while running: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Figures: projected urbanization against the official record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim import datasets  # noqa: E402
+
+RESIDENT_COLOR, HUKOU_COLOR, GAP_COLOR = "#1f77b4", "#d62728", "#555555"
+OFFICIAL_YEARS = range(2015, 2021)
+
+
+def official_points() -> pd.DataFrame:
+    """Official resident (revised series) and hukou urbanization, 2015-2020."""
+    resident = datasets.official_series("resident_urbanization_rate_revised")
+    hukou = datasets.official_series("hukou_urbanization_rate")
+    years = [y for y in OFFICIAL_YEARS if y in resident.index and y in hukou.index]
+    return pd.DataFrame({"year": years, "resident": resident[years].to_numpy(),
+                         "hukou": hukou[years].to_numpy()}).assign(gap=lambda d: d.resident - d.hukou)
+
+
+def _band(ax, ts: pd.DataFrame, col: str, color: str) -> None:
+    if f"{col}_p10" in ts:
+        ax.fill_between(ts["year"], ts[f"{col}_p10"], ts[f"{col}_p90"], color=color, alpha=0.2, lw=0)
+
+
+def plot_urbanization(ts: pd.DataFrame, path: Path, title: str, note: str) -> None:
+    """Both rates and the gap against time, with official 2015-2020 points."""
+    official = official_points()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True,
+                                      gridspec_kw={"height_ratios": [2, 1]})
+    banded = "resident_urbanization_pct_p10" in ts
+    label_suffix = " (median, p10-p90 band)" if banded else ""
+    for col, color, name in (("resident_urbanization_pct", RESIDENT_COLOR, "Resident urbanization"),
+                             ("hukou_urbanization_pct", HUKOU_COLOR, "Hukou urbanization")):
+        _band(top, ts, col, color)
+        top.plot(ts["year"], ts[col], color=color, lw=2, label=f"{name}, simulated{label_suffix}")
+    top.plot(official["year"], official["resident"], "o", color=RESIDENT_COLOR, mfc="white",
+             label="Resident, official (NBS revised series)")
+    top.plot(official["year"], official["hukou"], "s", color=HUKOU_COLOR, mfc="white",
+             label="Hukou, official (NBS / Ministry of Public Security)")
+    last = ts.iloc[-1]
+    for col, color in (("resident_urbanization_pct", RESIDENT_COLOR), ("hukou_urbanization_pct", HUKOU_COLOR)):
+        top.annotate(f"{last[col]:.1f} %", (last["year"], last[col]), xytext=(6, 0),
+                     textcoords="offset points", va="center", color=color, fontsize=9)
+    top.set_ylabel("share of total population (%)")
+    top.set_title(title)
+    top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.grid(alpha=0.3)
+
+    _band(bottom, ts, "gap_pp", GAP_COLOR)
+    bottom.plot(ts["year"], ts["gap_pp"], color=GAP_COLOR, lw=2, label=f"Gap, simulated{label_suffix}")
+    bottom.plot(official["year"], official["gap"], "D", color=GAP_COLOR, mfc="white", label="Gap, official")
+    bottom.annotate(f"{last['gap_pp']:.1f} pp", (last["year"], last["gap_pp"]), xytext=(6, 0),
+                    textcoords="offset points", va="center", color=GAP_COLOR, fontsize=9)
+    bottom.set_ylabel("resident - hukou\n(percentage points)")
+    bottom.set_xlabel("year (end of year)")
+    bottom.legend(loc="lower left", fontsize=8, frameon=False)
+    bottom.grid(alpha=0.3)
+    lo = min(official["gap"].min(), ts["gap_pp"].min())
+    hi = max(official["gap"].max(), ts["gap_pp"].max())
+    bottom.set_ylim(lo - 1.0, hi + 1.0)
+    years = list(range(min(OFFICIAL_YEARS), int(ts["year"].max()) + 1))
+    bottom.set_xticks(years if len(years) <= 16 else years[::5])
+    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, ts["year"].max() + 1.2)
+    fig.text(0.01, 0.005, note, fontsize=7, color="#444444", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+SCENARIO_STYLES = ("-", "--", ":", "-.")
+
+
+def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
+    """Several scenarios' rates and gaps overlaid, with the official points."""
+    official = official_points()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True,
+                                      gridspec_kw={"height_ratios": [2, 1]})
+    for i, (name, ts) in enumerate(runs):
+        style = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
+        for col, color, label in (("resident_urbanization_pct", RESIDENT_COLOR, "resident"),
+                                  ("hukou_urbanization_pct", HUKOU_COLOR, "hukou")):
+            _band(top, ts, col, color)
+            top.plot(ts["year"], ts[col], style, color=color, lw=2, label=f"{name}: {label}")
+        _band(bottom, ts, "gap_pp", GAP_COLOR)
+        bottom.plot(ts["year"], ts["gap_pp"], style, color=GAP_COLOR, lw=2, label=f"{name}: gap")
+        last = ts.iloc[-1]
+        for ax, col, color, unit in ((top, "resident_urbanization_pct", RESIDENT_COLOR, " %"),
+                                     (top, "hukou_urbanization_pct", HUKOU_COLOR, " %"),
+                                     (bottom, "gap_pp", GAP_COLOR, " pp")):
+            ax.annotate(f"{last[col]:.1f}{unit}", (last["year"], last[col]), xytext=(6, 0),
+                        textcoords="offset points", va="center", color=color, fontsize=8)
+    top.plot(official["year"], official["resident"], "o", color=RESIDENT_COLOR, mfc="white",
+             label="resident, official (NBS revised)")
+    top.plot(official["year"], official["hukou"], "s", color=HUKOU_COLOR, mfc="white",
+             label="hukou, official")
+    bottom.plot(official["year"], official["gap"], "D", color=GAP_COLOR, mfc="white", label="gap, official")
+    top.set_ylabel("share of total population (%)")
+    top.set_title("Resident and hukou urbanization: " + " vs ".join(name for name, _ in runs))
+    top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.grid(alpha=0.3)
+    bottom.set_ylabel("resident - hukou\n(percentage points)")
+    bottom.set_xlabel("year (end of year); bands: p10-p90 over replications")
+    bottom.legend(loc="lower left", fontsize=8, frameon=False, ncol=2)
+    bottom.grid(alpha=0.3)
+    gaps = [official["gap"]] + [ts["gap_pp"] for _, ts in runs]
+    bottom.set_ylim(min(g.min() for g in gaps) - 1.5, max(g.max() for g in gaps) + 1.0)
+    end = max(int(ts["year"].max()) for _, ts in runs)
+    years = list(range(min(OFFICIAL_YEARS), end + 1))
+    bottom.set_xticks(years if len(years) <= 16 else years[::5])
+    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 1.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
