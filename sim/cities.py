@@ -107,7 +107,8 @@ def build_city_system(urban_residents_2020: float) -> CitySystem:
     """Build the 683 cities plus one county-town aggregate per region."""
     named = datasets.named_cities()
     regions = datasets.regions()
-    shares = regions["population_share_pct"].to_numpy() / 100.0
+    shares = regions["population_share_pct"].to_numpy()
+    shares = shares / shares.sum()
     region_index = {r: i for i, r in enumerate(REGIONS)}
 
     names = list(named["name"])

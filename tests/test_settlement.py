@@ -1,0 +1,51 @@
+import numpy as np
+
+from sim.settlement import POINTS, RuleArrays, SettlementRule, apply_quotas, eligible, points_score
+
+
+def _rules():
+    rules = [SettlementRule("open"),
+             SettlementRule("conditions", min_residence_years=2, min_insurance_years=3),
+             SettlementRule("points", min_insurance_years=1, threshold=20, points_per_insurance_year=3,
+                            points_per_residence_year=2, points_college=25, age_limit=45)]
+    return RuleArrays.from_class_rules(rules, np.array([0, 1, 2], dtype=np.int8))
+
+
+def test_eligibility_by_kind():
+    r = _rules()
+    city = np.array([0, 1, 1, 2, 2, 2])
+    years = np.array([0, 2, 5, 4, 1, 10])
+    ins = np.array([0, 3, 2, 4, 1, 10])
+    edu = np.array([0, 0, 0, 0, 3, 0])
+    age = np.array([30, 30, 30, 30, 30, 50])
+    got = eligible(r, city, years, ins, edu, age)
+    # open; conditions met; insurance short; points 12+8=20; points 3+2+25=30; over the age limit
+    assert list(got) == [True, True, False, True, True, False]
+
+
+def test_points_score():
+    r = _rules()
+    s = points_score(r, np.array([2, 2]), np.array([5.0, 5.0]), np.array([2.0, 2.0]), np.array([1, 3]))
+    assert list(s) == [16.0, 41.0]
+
+
+def test_quota_admits_best_scored_per_city():
+    r = _rules()
+    city = np.array([2, 2, 2, 2, 0, 0, 1])
+    applicants = np.array([True, True, True, False, True, True, True])
+    score = np.array([10.0, 30.0, 20.0, 99.0, 0.0, 0.0, 0.0])
+    quota = np.array([0, 0, 2])
+    admitted = apply_quotas(r, applicants, city, score, quota, tiebreak=np.zeros(7))
+    # points city: the two best applicants (the non-applicant with 99 is not admitted)
+    assert list(admitted[:4]) == [False, True, True, False]
+    # open and conditions cities are not limited
+    assert admitted[4:].all()
+
+
+def test_quota_ties_broken_by_draw():
+    r = _rules()
+    city = np.full(3, 2)
+    admitted = apply_quotas(r, np.ones(3, bool), city, np.zeros(3), np.array([0, 0, 1]),
+                            tiebreak=np.array([0.9, 0.1, 0.5]))
+    assert list(admitted) == [False, True, False]
+    assert r.kind[2] == POINTS
