@@ -335,9 +335,15 @@ class UrbanizationModel(mesa.Model):
         p.view("year_settled")[mask] = self.year
 
     def _move_children(self, movers: np.ndarray, old_location: np.ndarray, follow: np.ndarray | None) -> None:
-        """Children who lived with a mover go along (or, if ``follow`` is given, by that mask)."""
+        """Rural-hukou children who lived with a mover go along.
+
+        With ``follow`` (per parent row), children at origin join the mover too
+        where ``follow`` is true, and children who lived with the mover stay only
+        where it is false.
+        """
         p = self.people
-        kids = self._children_of(movers)
+        # a child who already holds urban hukou (a reclassified village) stays in town
+        kids = self._children_of(movers) & (p.view("hukou") == RURAL)
         kid_rows = np.flatnonzero(kids)
         if kid_rows.size == 0:
             return

@@ -72,7 +72,7 @@ _SPECS: dict[str, ParameterSpec] = {
     "nest_coef": _P(0.56, 0.05, 1.0, "study",
                     "nesting coefficient 0.51-0.62 (Liu, Zhuo & Wang 2020); weight "
                     "of the destination logsum in the leave decision", ""),
-    "leave_intercept": _P(-5.29, -15.0, 5.0, "calibrated",
+    "leave_intercept": _P(-6.04, -15.0, 5.0, "calibrated",
                           "set so that first-year new departures match the 2015-2020 "
                           "average growth of rural-hukou urban residents plus "
                           "conversions (official_statistics_to_2020.csv)", "logit"),
@@ -87,7 +87,7 @@ _SPECS: dict[str, ParameterSpec] = {
                                          "persons a rural worker supports (1.6) gives "
                                          "the income a worker forgoes by leaving", "ratio"),
     # --- settle (hukou conversion) --------------------------------------------
-    "settle_intercept": _P(-2.75, -10.0, 5.0, "calibrated",
+    "settle_intercept": _P(-2.89, -10.0, 5.0, "calibrated",
                            "set so that settlements of migrants plus other conversions "
                            "about match the 2014-2020 average of 14 million a year "
                            "(NDRC 2021)", "logit"),
@@ -112,7 +112,7 @@ _SPECS: dict[str, ParameterSpec] = {
                           "the land effect is stronger for older migrants (Zhang & Li "
                           "2021); applied at age 50 and over", "logit"),
     # --- return ---------------------------------------------------------------
-    "return_intercept": _P(-5.13, -10.0, 2.0, "calibrated",
+    "return_intercept": _P(-5.25, -10.0, 2.0, "calibrated",
                            "about 1.5 % of migrants return each year (village panel "
                            "1998-2015, Bai, Wang & Zhang 2018)", "logit"),
     "return_age_coef": _P(0.45, 0.0, 3.0, "assumed",
@@ -173,7 +173,7 @@ _SPECS: dict[str, ParameterSpec] = {
                                 "figure (2024); near current medium-term projections",
                                 "percent"),
     # --- in-situ urbanization and other conversions ---------------------------
-    "reclassification_rate": _P(0.0094, 0.0, 0.2, "calibrated",
+    "reclassification_rate": _P(0.024, 0.0, 0.2, "calibrated",
                                 "yearly share of rural residents whose place becomes "
                                 "urban (in-situ urbanization, about a third to half of "
                                 "urban growth: China Population Science 2014(2), Wang "

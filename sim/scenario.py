@@ -97,7 +97,11 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict:
         parent_name = data["extends"]
         if not isinstance(parent_name, str) or not parent_name:
             raise ScenarioError(path, "extends", "a file name string", parent_name)
-        parent = _read_toml((path.parent / parent_name).resolve(), (*chain, path))
+        try:
+            parent_path = (path.parent / parent_name).resolve()
+        except (OSError, ValueError):
+            raise ScenarioError(path, "extends", "a valid file name", parent_name) from None
+        parent = _read_toml(parent_path, (*chain, path))
         parent.pop("name", None)
         parent.pop("description", None)
         data = _merge(parent, {k: v for k, v in data.items() if k != "extends"})
@@ -130,7 +134,11 @@ def _number(path, key: str, value: object, low: float, high: float, integer: boo
         raise ScenarioError(path, key, f"{kind} in [{low}, {high}]", value)
     if integer and not (isinstance(value, int) or float(value).is_integer()):
         raise ScenarioError(path, key, f"an integer in [{low}, {high}]", value)
-    if not math.isfinite(float(value)) or not low <= value <= high:
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    if not finite or not low <= value <= high:
         raise ScenarioError(path, key, f"a value in [{low}, {high}]", value)
     return int(value) if integer else float(value)
 
