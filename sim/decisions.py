@@ -69,7 +69,11 @@ def destination_utilities(*, wage: np.ndarray, employment_rate: np.ndarray, hous
     pair = np.where(np.isfinite(distance_km), pair, -np.inf)
     kids = np.array([0.0, 1.0])[:, None] * params["schooling_coef"] * school_access[None, :]
     n_edu = len(EDUCATION_WAGE)
-    v = base[None, None, None, :] + pair[:, None, None, :] + kids[None, None, :, :]
+    # education raises the wage everywhere: no effect on which city, but on the
+    # log-sum, i.e. on the value of leaving against the (education-scaled) home income
+    education = params["wage_coef"] * np.log(EDUCATION_WAGE)
+    v = (base[None, None, None, :] + pair[:, None, None, :] + kids[None, None, :, :]
+         + education[None, :, None, None])
     return np.broadcast_to(v, (pair.shape[0], n_edu, 2, len(wage))).copy()
 
 
@@ -123,14 +127,15 @@ def settle_probability(*, land: np.ndarray, land_penalty_factor: float, service_
 
     Willingness rises with what local hukou adds to services the migrant already
     has, with school-age children and with years in the city; rural land rights
-    lower it (by ``land_penalty_factor`` of their full weight), more for the old.
+    lower it (by ``land_penalty_factor`` of their full weight), more for migrants
+    aged 50 and over (Zhang & Li 2021).
     """
+    land_deterrent = params["settle_land_coef"] + params["settle_old_coef"] * (age >= 50)
     x = (params["settle_intercept"]
-         + params["settle_land_coef"] * land * land_penalty_factor
+         + land * land_penalty_factor * land_deterrent
          + params["settle_service_gain_coef"] * (1.0 - service_access)
          + params["settle_children_coef"] * has_school_children
-         + params["settle_years_coef"] * np.minimum(years_in_city, 10) / 10.0
-         + params["settle_old_coef"] * (age >= 50))
+         + params["settle_years_coef"] * np.minimum(years_in_city, 10) / 10.0)
     return logistic(x)
 
 
@@ -150,3 +155,10 @@ def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Round each value up with probability equal to its fractional part."""
     base = np.floor(x)
     return (base + (u < x - base)).astype(np.int64)
+
+
+def ndtri_clipped(u: np.ndarray) -> np.ndarray:
+    """Standard normal quantiles of uniforms (clipped away from 0 and 1)."""
+    from scipy.special import ndtri
+
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))

@@ -49,10 +49,10 @@ class Levers:
     registration_years: float = 5.0  # years of residence that count as habitual
     land_penalty_factor: float = 1.0  # 1: converting costs rural land rights in full
     insurance_portable: float = 0.0  # share of insurance years kept when changing city
+    insurance_portable_region: float = 0.0  # the same, for moves within a region (metro areas)
     insured_share_extra: float = 0.0  # added to the share of migrants insured
     employment_extra: float = 0.0  # added to the maximum employment rate
     return_to_county_share: float = 0.0  # returnees who live in the county town, not the village
-    fiscal_service_gain: float = 0.0  # service access gained per unit of cumulative settled share
 
     def copy(self) -> "Levers":
         values = {}

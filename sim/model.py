@@ -34,7 +34,7 @@ from sim import datasets
 from sim.agents import MigrantWorker
 from sim.cities import COUNTY, SIZE_CLASSES, build_city_system
 from sim.datasets import REGIONS, TEN_THOUSAND
-from sim.decisions import (EDUCATION_WAGE, choice_cdf, choose, destination_utilities, housing_share,
+from sim.decisions import (EDUCATION_WAGE, ndtri_clipped, choice_cdf, choose, destination_utilities, housing_share,
                            leave_probability, logistic, return_probability, settle_probability,
                            stochastic_round)
 from sim.demography import FERTILE_AGES, age_urban_stock, calibrate_mortality, split_births
@@ -86,6 +86,7 @@ class UrbanizationModel(mesa.Model):
         self._town_worker_share = init.town_worker_share
         self._origin_offfarm_share = init.origin_offfarm_share
         self._origin_outside_share = init.origin_outside_township_share
+        self._destination_targets = init.destination_targets
 
         regions = datasets.regions()
         self._county_of_region = np.array([np.flatnonzero((self.cities.size_class == COUNTY)
@@ -99,7 +100,7 @@ class UrbanizationModel(mesa.Model):
         self.employment_rate = np.full(self.cities.n, self.params["max_employment_rate"])
         self.wage = self.base_wage.copy()
         self.initial_gap = np.maximum(self._rural_hukou_by_city(), self.persons_per_agent)
-        self.cumulative_settled = np.zeros(self.cities.n)
+        self.settled_by_year: dict[int, np.ndarray] = {}  # persons settled per destination
 
         self.policies = scenario.build_policies()
         rules = RuleArrays.from_class_rules([scenario.rules[c] for c in SIZE_CLASSES], self.cities.size_class)
@@ -204,13 +205,9 @@ class UrbanizationModel(mesa.Model):
     def _apply_policies(self) -> None:
         levers = self.baseline.copy()
         for policy in self.policies:
-            intensity = policy.intensity(self.year)
+            intensity = policy.intensity(self.year + 1.0)  # strength reached by 31 December
             if intensity > 0:
                 policy.apply(self, levers, intensity)
-        if levers.fiscal_service_gain > 0:
-            settled_share = self.cumulative_settled / self.initial_gap
-            levers.service_access = np.minimum(1.0, levers.service_access
-                                               + levers.fiscal_service_gain * settled_share)
         self.levers = levers
 
     def _demography(self) -> None:
@@ -245,24 +242,29 @@ class UrbanizationModel(mesa.Model):
         births = datasets.births(year, population)
         urban_births, rural_births = split_births(births, urban_fertile, len(rural_parents) * w,
                                                   self.params["fertility_rural_relative"])
-        rng = self.streams.generator("birth", year)
-        n_new = int(stochastic_round(np.array([rural_births / w]), rng.random(1))[0]) if len(rural_parents) else 0
+        draws = self.streams.generator("birth", year).random((4, p.n))
+        n_new = int(stochastic_round(np.array([rural_births / w]), draws[0, :1])[0]) if len(rural_parents) else 0
+        n_new = min(n_new, len(rural_parents))
         self.urban_hukou[0] += urban_births + (rural_births - n_new * w)  # rounding remainder kept in the total
         self._flows["births"] = births
         if n_new:
-            parents = rural_parents[rng.integers(0, len(rural_parents), n_new)]
+            # parents: the rural-hukou fertile rows with the smallest draws of this
+            # year's birth stream, so that scenarios share parents (common random numbers)
+            u_parent = self.streams.uniform("birth_parent", year, p.n)[rural_parents]
+            parents = np.sort(rural_parents[np.argpartition(u_parent, n_new - 1)[:n_new]])
             rows = p.append(n_new)
             loc = p.location[parents]
             in_town = loc != ORIGIN
             follow = self.params["children_follow_max"] * self.levers.school_access[np.maximum(loc, 0)]
-            with_parent = in_town & (rng.random(n_new) < follow)
+            with_parent = in_town & (draws[1, parents] < follow)
             p.alive[rows] = True
             p.age[rows] = 0
             p.parent[rows] = parents
             p.origin[rows] = p.origin[parents]
             p.location[rows] = np.where(with_parent, loc, ORIGIN)
-            p.skill[rows] = rng.normal(0.0, self.params["wage_dispersion"], n_new)
-            p.insurance_draw[rows] = rng.random(n_new)
+            p.in_situ[rows] = with_parent & p.in_situ[parents]
+            p.skill[rows] = self.params["wage_dispersion"] * ndtri_clipped(draws[2, parents])
+            p.insurance_draw[rows] = draws[3, parents]
 
     def _come_of_age(self, mask: np.ndarray) -> None:
         """Children turning 16: own education, land, labour-force status."""
@@ -270,12 +272,12 @@ class UrbanizationModel(mesa.Model):
         rows = np.flatnonzero(mask)
         if rows.size == 0:
             return
-        rng = self.streams.generator("init", self.year)
+        u = self.streams.generator("come_of_age", self.year).random((3, p.n))[:, rows]
         p.parent[rows] = NO_PARENT
-        p.education[rows] = education_draw(p.age[rows].astype(np.int64), rng.random(rows.size))
-        p.land[rows] = rng.random(rows.size) < LAND_SHARE
+        p.education[rows] = education_draw(p.age[rows].astype(np.int64), u[0])
+        p.land[rows] = u[1] < LAND_SHARE
         share = np.where(p.location[rows] == ORIGIN, self._origin_offfarm_share, self._town_worker_share)
-        p.works[rows] = rng.random(rows.size) < share
+        p.works[rows] = u[2] < share
 
     def _labour_market(self) -> None:
         p, lev, prm = self.people, self.levers, self.params
@@ -312,18 +314,23 @@ class UrbanizationModel(mesa.Model):
         p, prm = self.people, self.params
         alive = p.view("alive")
         at_origin = alive & (p.view("location") == ORIGIN) & (p.view("hukou") == RURAL)
-        u = self.streams.uniform("reclassify", self.year, p.n)
         parent = p.view("parent")
-        family_u = np.where(parent >= 0, u[np.maximum(parent, 0)], u)
-        chosen = at_origin & (family_u < prm["reclassification_rate"])
+        # a child at home with its parent shares the parent's draws; a child left
+        # behind (parent away) is reclassified with its own village, and its
+        # hukou, registered with the absent parent's, is not converted
+        with_parent = (parent >= 0) & at_origin & at_origin[np.maximum(parent, 0)]
+        source = np.where(with_parent, parent, np.arange(p.n))
+        u = self.streams.uniform("reclassify", self.year, p.n)[source]
+        chosen = at_origin & (u < prm["reclassification_rate"])
         if not chosen.any():
             return
         p.view("location")[chosen] = self._county_of_region[p.view("origin")[chosen]]
         p.view("years_in_city")[chosen] = 0
         p.view("moved_year")[chosen] = self.year
-        u2 = self.streams.uniform("registration", self.year, p.n)
-        family_u2 = np.where(parent >= 0, u2[np.maximum(parent, 0)], u2)
-        converted = chosen & (family_u2 < prm["reclassified_hukou_share"])
+        p.view("in_situ")[chosen] = True
+        u2 = self.streams.uniform("reclassify_hukou", self.year, p.n)[source]
+        left_behind = (parent >= 0) & ~with_parent
+        converted = chosen & ~left_behind & (u2 < prm["reclassified_hukou_share"])
         self._convert(converted)
         w = self.persons_per_agent
         self._flows["reclassified_in_year"] = chosen.sum() * w
@@ -334,7 +341,7 @@ class UrbanizationModel(mesa.Model):
         p.view("hukou")[mask] = URBAN
         p.view("year_settled")[mask] = self.year
 
-    def _move_children(self, movers: np.ndarray, old_location: np.ndarray, follow: np.ndarray | None) -> None:
+    def _move_children(self, movers: np.ndarray, old_location: np.ndarray, follow: np.ndarray | None) -> int:
         """Rural-hukou children who lived with a mover go along.
 
         With ``follow`` (per parent row), children at origin join the mover too
@@ -346,7 +353,7 @@ class UrbanizationModel(mesa.Model):
         kids = self._children_of(movers) & (p.view("hukou") == RURAL)
         kid_rows = np.flatnonzero(kids)
         if kid_rows.size == 0:
-            return
+            return 0
         parents = p.parent[kid_rows]
         was_with = p.location[kid_rows] == old_location[parents]
         go = was_with if follow is None else (was_with | (p.location[kid_rows] == ORIGIN)) & follow[parents]
@@ -354,11 +361,14 @@ class UrbanizationModel(mesa.Model):
         p.location[rows] = p.location[parents[go]]
         p.years_in_city[rows] = 0
         p.moved_year[rows] = self.year
+        p.in_situ[rows] = p.in_situ[parents[go]]
+        return int(rows.size)
 
     def _return(self) -> None:
         p, prm, lev = self.people, self.params, self.levers
         age = p.view("age")
-        candidates = self._in_town_rural() & (age >= ADULT_AGE) & (p.view("moved_year") != self.year)
+        candidates = (self._in_town_rural() & (age >= ADULT_AGE) & (p.view("moved_year") != self.year)
+                      & ~p.view("in_situ"))
         left_behind = self._count_children(self._children_of(candidates, with_parent=False)) > 0
         unemployed = p.view("works") & ~p.view("employed")
         prob = return_probability(age=age, unemployed=unemployed, left_behind_children=left_behind[: p.n],
@@ -376,8 +386,8 @@ class UrbanizationModel(mesa.Model):
         p.view("years_in_city")[returners] = 0
         p.view("moved_year")[returners] = self.year
         p.view("employed")[returners] = False
-        self._move_children(returners, old, None)
-        self._flows["returns_in_year"] = (returners & (loc == ORIGIN)).sum() * self.persons_per_agent
+        moved_kids = self._move_children(returners, old, None)
+        self._flows["returns_in_year"] = (returners.sum() + moved_kids) * self.persons_per_agent
 
     def _destination_table(self) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative choice probabilities and log-sums per group (origin, education, children)."""
@@ -386,16 +396,15 @@ class UrbanizationModel(mesa.Model):
     def _calibrate_destination_constants(self, iterations: int = 100) -> np.ndarray:
         """Destination constants that make the choice shares match the 2020 distribution.
 
-        The share of rural-hukou urban adults living in each destination is the
-        target; the choice shares are those of the people at origin who could
-        leave, by group. The constants absorb what the utility omits (the coarse
+        The target is each destination's share of the 2020 rural-hukou urban
+        residents (``population.gap_targets``: deterministic, so the set of
+        reachable places does not depend on the agent count); the choice shares
+        are those of the adults at origin who could leave, by group. The constants absorb what the utility omits (the coarse
         geography of four regions, local amenities) and are then held fixed.
         """
         p = self.people
         adults = p.view("alive") & (p.view("age") >= ADULT_AGE) & (p.view("hukou") == RURAL)
-        in_town = adults & (p.view("location") != ORIGIN)
-        target = np.bincount(p.view("location")[in_town], minlength=self.cities.n).astype(float)
-        target /= target.sum()
+        target = self._destination_targets / self._destination_targets.sum()
         at_origin = adults & (p.view("location") == ORIGIN)
         school_kids = self._count_children(self._children_of(p.view("alive"), school_age=True))[: p.n] > 0
         weights = np.bincount(self._group(at_origin, school_kids), minlength=len(REGIONS) * len(EDUCATION_WAGE) * 2)
@@ -473,7 +482,8 @@ class UrbanizationModel(mesa.Model):
             self._flows["other_hukou_conversions_in_year"] += college.sum() * w
 
         # leave the village
-        candidates = alive & rural & not_moved & (loc == ORIGIN) & (age >= ADULT_AGE) & ~college
+        at_home = (loc == ORIGIN) | p.view("in_situ")  # the village, or the village become town
+        candidates = alive & rural & not_moved & at_home & (age >= ADULT_AGE) & ~college
         cand_rows = np.flatnonzero(candidates)
         group = self._group(candidates, school_kids)
         prob = leave_probability(logsum=logsum[group], rural_income=self.rural_income[p.origin[cand_rows]],
@@ -482,6 +492,8 @@ class UrbanizationModel(mesa.Model):
         go = u_leave[cand_rows] < prob
         leavers = cand_rows[go]
         leaver_dest = choose(cdf, group[go], u_dest[leavers])
+        elsewhere = leaver_dest != loc[leavers]  # an in-situ resident choosing the home town stays
+        leavers, leaver_dest = leavers[elsewhere], leaver_dest[elsewhere]
 
         # unemployed migrants search in another city
         searching = (alive & rural & not_moved & (loc != ORIGIN) & p.view("works") & ~p.view("employed")
@@ -498,15 +510,23 @@ class UrbanizationModel(mesa.Model):
         dest = np.r_[leaver_dest, search_dest]
         loc[rows] = dest
         p.years_in_city[rows] = 0
-        p.insurance_years[rows] = np.floor(p.insurance_years[rows] * lev.insurance_portable).astype(np.int16)
+        same_region = self.cities.region[dest] == np.where(old[rows] >= 0, self.cities.region[np.maximum(old[rows], 0)],
+                                                            p.origin[rows])
+        portable = np.where(same_region, max(lev.insurance_portable, lev.insurance_portable_region),
+                            lev.insurance_portable)
+        p.insurance_years[rows] = np.floor(p.insurance_years[rows] * portable).astype(np.int16)
         p.moved_year[rows] = year
         p.works[leavers] = age[leavers] <= WORKING_AGES[1]
+        p.in_situ[rows] = False
         mover_mask = np.zeros(p.n, bool)
         mover_mask[rows] = True
+        leaver_mask = np.zeros(p.n, bool)
+        leaver_mask[leavers] = True
         u_children = self.streams.uniform("children", year, p.n)
         follow = u_children < prm["children_follow_max"] * lev.school_access[np.maximum(loc, 0)]
-        follow[search_rows] = True  # a family that already lives together moves together
-        self._move_children(mover_mask, old, follow)
+        children_along = self._move_children(leaver_mask, old, follow)
+        searcher_mask = mover_mask & ~leaver_mask
+        self._move_children(searcher_mask, old, None)  # a family living together moves together
 
         # left-behind children join a parent already in town
         parents_in_town = alive & (loc != ORIGIN) & ~mover_mask
@@ -517,9 +537,6 @@ class UrbanizationModel(mesa.Model):
         join = u_reunion[parents] < prm["family_reunion_rate"] * lev.school_access[loc[parents]]
         loc[kid_rows[join]] = loc[parents[join]]
         p.moved_year[kid_rows[join]] = year
-        leaver_mask = np.zeros(p.n, bool)
-        leaver_mask[leavers] = True
-        children_along = self._children_of(leaver_mask, with_parent=True).sum()
         self._flows["departures_in_year"] = (leavers.size + children_along + join.sum()) * w
 
     def _settle(self) -> None:
@@ -536,7 +553,7 @@ class UrbanizationModel(mesa.Model):
         insurance = p.insurance_years[rows].astype(float)
         edu = p.education[rows]
         ok = eligible(lev.rules, city, years, insurance, edu, age[rows])
-        u_reg = self.streams.uniform("registration", year + 10_000, p.n)[rows]
+        u_reg = self.streams.uniform("registration", 0, p.n)[rows]  # persistent: same draw every year
         ok |= (years >= lev.registration_years) & (u_reg < lev.registration_share[city])
         kids = self._count_children(self._children_of(candidates, with_parent=True, school_age=True))[: p.n]
         prob = settle_probability(land=p.land[rows], land_penalty_factor=lev.land_penalty_factor,
@@ -547,12 +564,13 @@ class UrbanizationModel(mesa.Model):
         u_quota = self.streams.uniform("quota", year, self.cities.n)
         quota = stochastic_round(lev.rules.annual_quota_share * self.cities.population / w, u_quota)
         score = points_score(lev.rules, city, years, insurance, edu)
-        admitted = apply_quotas(lev.rules, applicants, city, score, quota, u)
+        tiebreak = self.streams.uniform("tiebreak", year, p.n)[rows]
+        admitted = apply_quotas(lev.rules, applicants, city, score, quota, tiebreak)
         settlers = np.zeros(p.n, bool)
         settlers[rows[admitted]] = True
-        family = settlers | self._children_of(settlers, with_parent=True)
+        family = settlers | (self._children_of(settlers, with_parent=True) & (p.view("hukou") == RURAL))
         self._convert(family)
-        np.add.at(self.cumulative_settled, loc[family], w)
+        self.settled_by_year[year] = np.bincount(loc[family], minlength=self.cities.n) * w
         self._flows["settlements_in_year"] = family.sum() * w
 
     # ------------------------------------------------------------------ views and records

@@ -34,6 +34,18 @@ class ParameterSpec:
 
 _P = ParameterSpec
 
+# The four intercepts below were fitted together by least squares
+# (scipy.optimize.least_squares, 100,000 agents, seed 20200) so that the first
+# simulated year of the status quo matches six averages of 2015-2020: resident
+# urbanization +1.31 points a year, hukou urbanization +1.10, returns 1.5 % of
+# rural-hukou urban residents (Bai, Wang & Zhang 2018), hukou conversions 14.3
+# million (NDRC: 100 million in 2014-2020), migrant workers living in towns
+# -1.21 million (NBS 2016-2020), and in-situ reclassification 40 % of the net
+# flow into towns (China Population Science 2014(2); Wang 2021). The six cannot
+# all be met; docs/ODD.md ("Calibration") lists the residuals.
+FIT_NOTE = ("fitted with the other three intercepts to six 2015-2020 averages "
+            "(see FIT_NOTE in sim/parameters.py and docs/ODD.md, Calibration)")
+
 _SPECS: dict[str, ParameterSpec] = {
     # --- destination choice (multinomial logit over cities) -------------------
     "wage_coef": _P(1.82, 0.0, 5.0, "study",
@@ -72,10 +84,7 @@ _SPECS: dict[str, ParameterSpec] = {
     "nest_coef": _P(0.56, 0.05, 1.0, "study",
                     "nesting coefficient 0.51-0.62 (Liu, Zhuo & Wang 2020); weight "
                     "of the destination logsum in the leave decision", ""),
-    "leave_intercept": _P(-6.04, -15.0, 5.0, "calibrated",
-                          "set so that first-year new departures match the 2015-2020 "
-                          "average growth of rural-hukou urban residents plus "
-                          "conversions (official_statistics_to_2020.csv)", "logit"),
+    "leave_intercept": _P(-6.04, -15.0, 5.0, "calibrated", FIT_NOTE, "logit"),
     "leave_age_slope": _P(-0.07, -1.0, 0.0, "assumed",
                           "departure hazard falls with each year of age over 25; "
                           "first-time migrants are young (Ding et al. 2024; NBS age "
@@ -87,10 +96,7 @@ _SPECS: dict[str, ParameterSpec] = {
                                          "persons a rural worker supports (1.6) gives "
                                          "the income a worker forgoes by leaving", "ratio"),
     # --- settle (hukou conversion) --------------------------------------------
-    "settle_intercept": _P(-2.89, -10.0, 5.0, "calibrated",
-                           "set so that settlements of migrants plus other conversions "
-                           "about match the 2014-2020 average of 14 million a year "
-                           "(NDRC 2021)", "logit"),
+    "settle_intercept": _P(-2.89, -10.0, 5.0, "calibrated", FIT_NOTE, "logit"),
     "settle_land_coef": _P(-1.0, -5.0, 0.0, "study",
                            "holding contracted land or a homestead lowers willingness "
                            "to convert, not to stay (CMDS 2017, Zhang & Li 2021); about "
@@ -110,11 +116,10 @@ _SPECS: dict[str, ParameterSpec] = {
                             "logit per 10 years"),
     "settle_old_coef": _P(-1.0, -5.0, 0.0, "assumed",
                           "the land effect is stronger for older migrants (Zhang & Li "
-                          "2021); applied at age 50 and over", "logit"),
+                          "2021); added to the land deterrent of land holders aged 50 "
+                          "and over", "logit"),
     # --- return ---------------------------------------------------------------
-    "return_intercept": _P(-5.25, -10.0, 2.0, "calibrated",
-                           "about 1.5 % of migrants return each year (village panel "
-                           "1998-2015, Bai, Wang & Zhang 2018)", "logit"),
+    "return_intercept": _P(-5.25, -10.0, 2.0, "calibrated", FIT_NOTE, "logit"),
     "return_age_coef": _P(0.45, 0.0, 3.0, "assumed",
                           "return hazard rises with age (NBS: share over 50 rising); "
                           "per 10 years over 40", "logit per 10 years"),
@@ -127,26 +132,29 @@ _SPECS: dict[str, ParameterSpec] = {
                                  "logit"),
     "return_left_behind_coef": _P(0.5, 0.0, 5.0, "assumed",
                                   "children left at origin pull parents home", "logit"),
-    "return_land_coef": _P(0.3, 0.0, 5.0, "assumed",
-                           "land at home makes return easier (Yan & Li 2021: farmland "
-                           "income lowers staying)", "logit"),
+    "return_land_coef": _P(0.0, 0.0, 1.0, "study",
+                           "holding land lowers willingness to convert but not to stay "
+                           "(CMDS 2017, Zhang & Li 2021); Yan & Li 2021 find farmland "
+                           "income lowers staying, hence the range up to 1 for "
+                           "sensitivity analysis", "logit"),
     "relocate_if_unemployed": _P(0.3, 0.0, 1.0, "assumed",
                                  "share of unemployed migrants who search in another "
                                  "city in a year", "probability"),
     # --- families -------------------------------------------------------------
-    "children_follow_max": _P(0.9, 0.0, 1.0, "calibrated",
+    "children_follow_max": _P(0.9, 0.0, 1.0, "assumed",
                               "probability that a migrating parent brings the children "
                               "where schools are fully open; with 2020 access levels "
                               "gives about half of migrant children in cities (MoE "
                               "2020: 14.3 M accompanying, 12.9 M left behind in "
-                              "compulsory education)", "probability"),
+                              "compulsory education); not fitted", "probability"),
     "family_reunion_rate": _P(0.05, 0.0, 1.0, "assumed",
                               "yearly chance that left-behind children join a parent "
                               "in the city, times school access", "probability"),
     # --- labour market --------------------------------------------------------
-    "job_gdp_elasticity": _P(0.25, 0.0, 2.0, "calibrated",
+    "job_gdp_elasticity": _P(0.25, 0.0, 2.0, "assumed",
                              "migrant jobs grew about 1 % a year while GDP grew 6-7 % "
-                             "(2015-2019, NBS migrant reports and GDP)", "ratio"),
+                             "(2015-2019, NBS migrant reports and GDP): an elasticity "
+                             "near 0.15-0.25; not fitted", "ratio"),
     "wage_tightness_elasticity": _P(0.3, 0.0, 2.0, "assumed",
                                     "wages rise 0.3 % per 1 % excess of jobs over "
                                     "workers; within the range of estimates of wage "
@@ -157,9 +165,9 @@ _SPECS: dict[str, ParameterSpec] = {
     "wage_dispersion": _P(0.3, 0.0, 2.0, "assumed",
                           "sd of the persistent log-wage effect of a worker", "ln yuan"),
     "city_size_wage_elasticity": _P(0.06, 0.0, 0.3, "study",
-                                    "urban wage premium of about 6 % per doubling... "
-                                    "elasticity 0.04-0.08 in Chinese agglomeration "
-                                    "studies (Combes et al. 2015)", "ratio"),
+                                    "elasticity of wages with city size, 0.04-0.08 in "
+                                    "Chinese agglomeration studies (Combes et al. 2015); "
+                                    "midpoint", "ratio"),
     "housing_cost_share_mega": _P(0.30, 0.0, 0.9, "assumed",
                                   "share of a migrant's income spent on housing in a "
                                   "city of 10 million (NBS: per-capita living space "
@@ -175,10 +183,7 @@ _SPECS: dict[str, ParameterSpec] = {
     # --- in-situ urbanization and other conversions ---------------------------
     "reclassification_rate": _P(0.024, 0.0, 0.2, "calibrated",
                                 "yearly share of rural residents whose place becomes "
-                                "urban (in-situ urbanization, about a third to half of "
-                                "urban growth: China Population Science 2014(2), Wang "
-                                "2021); set with leave_intercept to the 2015-2020 gain "
-                                "in resident urbanization", "share"),
+                                "urban (in-situ urbanization). " + FIT_NOTE, "share"),
     "reclassified_hukou_share": _P(0.30, 0.0, 1.0, "assumed",
                                    "share of reclassified villagers whose hukou is also "
                                    "converted (village-to-neighbourhood committees, land "

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from sim.cities import SIZE_CLASSES
+from sim.settlement import OPEN
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.levers import Levers
@@ -54,13 +55,18 @@ class Policy:
             raise KeyError(sorted(unknown)[0])
         self.values = {k: float(values.get(k, p.default)) for k, p in self.params.items()}
 
-    def intensity(self, year: float) -> float:
-        """Strength in force for the year ending at ``year`` (0 before the start)."""
-        if year <= self.start:
+    def intensity(self, time: float) -> float:
+        """Strength reached at decimal time ``time`` (0 before the start).
+
+        The model asks at the end of each simulated year: the step for year Y
+        uses ``time = Y + 1`` (31 December of Y), so a measure issued in July
+        2022 already acts, at 0.47 / ramp_years of its strength, in 2022.
+        """
+        if time <= self.start:
             return 0.0
         if self.ramp_years <= 0:
             return self.strength
-        return self.strength * min(1.0, (year - self.start) / self.ramp_years)
+        return self.strength * min(1.0, (time - self.start) / self.ramp_years)
 
     def apply(self, model: "UrbanizationModel", levers: "Levers", intensity: float) -> None:
         raise NotImplementedError
@@ -108,12 +114,16 @@ class SettlementOpenSmall(Policy):
     params = {"min_residence_years": P(0.0, 0.0, 10.0, "years of residence still asked")}
 
     def apply(self, model, levers, intensity):
+        # thresholds, points and quotas ramp towards "open"; the rule becomes open at full strength
         mask = _classes(model, "large_2", "medium", "small", "county")
         r = levers.rules
-        r.kind[mask] = np.where(intensity > 0, 0, r.kind[mask])
         r.min_residence_years[mask] = _toward(r.min_residence_years[mask],
                                               self.values["min_residence_years"], intensity)
         r.min_insurance_years[mask] = _toward(r.min_insurance_years[mask], 0.0, intensity)
+        r.threshold[mask] = _toward(r.threshold[mask], 0.0, intensity)
+        r.annual_quota_share[mask] = _toward(r.annual_quota_share[mask], 1.0, intensity)
+        if intensity >= 1.0:
+            r.kind[mask] = OPEN
 
 
 @register
@@ -257,11 +267,14 @@ class FiscalLinkage(Policy):
     article = "十二"
     summary = "rewards, investment and land quotas for cities that settle many migrants"
     params = {"service_gain": P(1.0, 0.0, 10.0,
-                                "service access gained per unit of the share of a city's "
-                                "rural-hukou residents settled since the start")}
+                                "service access gained per unit of the share of a city's 2020 "
+                                "rural-hukou residents settled since the policy started")}
 
     def apply(self, model, levers, intensity):
-        levers.fiscal_service_gain = self.values["service_gain"] * intensity
+        settled = sum((persons for year, persons in model.settled_by_year.items() if year + 1 > self.start),
+                      np.zeros(model.cities.n))
+        gain = self.values["service_gain"] * intensity * settled / model.initial_gap
+        levers.service_access = np.minimum(1.0, levers.service_access + gain)
 
 
 @register
@@ -269,11 +282,11 @@ class MetroAreaIntegration(Policy):
     name = "metro_area_integration"
     article = "十四"
     summary = ("one-hour metro areas; mutual recognition of insurance and settlement points "
-               "within a metro area")
+               "within a metro area (here: within a region)")
     params = {"distance_cut": P(0.15, 0.0, 0.9, "cut in the effective distance to cities of the own region")}
 
     def apply(self, model, levers, intensity):
-        levers.insurance_portable = max(levers.insurance_portable, 0.5 * intensity)
+        levers.insurance_portable_region = max(levers.insurance_portable_region, intensity)
         same_region = model.cities.region[None, :] == np.arange(levers.distance_factor.shape[0])[:, None]
         cut = same_region & ~_classes(model, "county")[None, :]
         levers.distance_factor[cut] *= 1.0 - self.values["distance_cut"] * intensity

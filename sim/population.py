@@ -75,6 +75,7 @@ class InitialState:
     town_worker_share: float  # of working-age agents in towns who are in the labour force
     origin_offfarm_share: float  # of origin working-age agents who work off-farm
     origin_outside_township_share: float  # of those, working outside their township
+    destination_targets: np.ndarray  # rural-hukou residents of each destination, persons
 
 
 def insured_share(base: float, education: np.ndarray) -> np.ndarray:
@@ -256,4 +257,5 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
         town_worker_share=p_town,
         origin_offfarm_share=p_origin,
         origin_outside_township_share=float(np.clip(outside_rural / origin_workers, 0, 1)),
+        destination_targets=targets,
     )

@@ -30,6 +30,7 @@ FIELDS: dict[str, tuple[np.dtype, object]] = {
     "wage": (np.float32, 0.0),  # monthly, yuan, when employed in a city
     "parent": (np.int32, NO_PARENT),  # row of the parent a child under 16 belongs to
     "land": (np.bool_, False),  # holds contracted land or a homestead at origin
+    "in_situ": (np.bool_, False),  # lives in town because the home village was reclassified
     "year_settled": (np.int16, 0),
     "moved_year": (np.int16, 0),  # last year of a move (departure, return, relocation)
 }

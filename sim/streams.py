@@ -14,7 +14,8 @@ import numpy as np
 STREAMS = (
     "init", "death", "birth", "employment", "reclassify", "college", "return",
     "leave", "destination", "children", "reunion", "relocate", "settle",
-    "quota", "registration", "return_place",
+    "quota", "registration", "return_place", "reclassify_hukou", "tiebreak", "come_of_age",
+    "birth_parent",
 )
 
 

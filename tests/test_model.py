@@ -52,11 +52,13 @@ def test_same_seed_same_numbers(status_quo):
 
 
 def test_common_random_numbers_until_the_plan_starts(status_quo, plan):
-    """The plan starts in July 2022: both scenarios must agree exactly through 2022."""
+    """The plan starts in July 2022: both scenarios agree exactly through 2021, then part."""
     a = UrbanizationModel(status_quo, agents=10_000, seed=5).run()
     b = UrbanizationModel(plan, agents=10_000, seed=5).run()
-    pd.testing.assert_frame_equal(a.iloc[:3], b.iloc[:3])
-    assert not a.iloc[3:].equals(b.iloc[3:])
+    pd.testing.assert_frame_equal(a.iloc[:2], b.iloc[:2])
+    assert not a.iloc[2].equals(b.iloc[2])
+    # paired: the plan's effect is smooth, not swamped by re-drawn noise
+    assert abs(b["resident_urbanization_pct"].iloc[2] - a["resident_urbanization_pct"].iloc[2]) < 0.2
 
 
 def test_mesa_views(small_run):

@@ -56,7 +56,9 @@ def _differs(a, b) -> bool:
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_every_policy_moves_a_lever_and_nothing_at_zero(name, fresh_model):
+def test_every_policy_moves_a_lever_and_nothing_at_zero(name, fresh_model, monkeypatch):
+    # a settlement history after the plan's start, for the fiscal reward to act on
+    monkeypatch.setattr(fresh_model, "settled_by_year", {2023: np.full(fresh_model.cities.n, 1e4)})
     base = _restrictive_levers(fresh_model)
     policy = make_policy(name, {})
     acted = base.copy()
@@ -66,3 +68,30 @@ def test_every_policy_moves_a_lever_and_nothing_at_zero(name, fresh_model):
     policy.apply(fresh_model, untouched, 0.0)
     assert not _differs(untouched, base), f"{name} acted at zero strength"
     assert not _differs(base, _restrictive_levers(fresh_model)), "policy changed the baseline in place"
+
+
+def test_fiscal_reward_counts_only_settlements_after_the_start(fresh_model, monkeypatch):
+    base = _restrictive_levers(fresh_model)
+    policy = make_policy("fiscal_linkage", {"start": 2022.53})
+    monkeypatch.setattr(fresh_model, "settled_by_year", {2021: np.full(fresh_model.cities.n, 1e5)})
+    before = base.copy()
+    policy.apply(fresh_model, before, 1.0)
+    assert np.array_equal(before.service_access, base.service_access)
+    monkeypatch.setattr(fresh_model, "settled_by_year", {2022: np.full(fresh_model.cities.n, 1e5)})
+    after = base.copy()
+    policy.apply(fresh_model, after, 1.0)
+    assert np.all(after.service_access >= base.service_access)
+    assert np.any(after.service_access > base.service_access)
+
+
+def test_open_small_switches_rule_kind_only_at_full_strength(fresh_model):
+    base = _restrictive_levers(fresh_model)
+    policy = make_policy("settlement_open_small", {})
+    mask = np.isin(fresh_model.cities.size_class, [SIZE_CLASSES.index(c) for c in ("large_2", "medium", "small")])
+    half = base.copy()
+    policy.apply(fresh_model, half, 0.5)
+    assert np.all(half.rules.kind[mask] == base.rules.kind[mask])
+    assert np.allclose(half.rules.min_residence_years[mask], 1.5)
+    full = base.copy()
+    policy.apply(fresh_model, full, 1.0)
+    assert np.all(full.rules.kind[mask] == 0)
