@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no results written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the command line reports every failure in one line
         if args.debug:
             traceback.print_exc()

@@ -84,7 +84,7 @@ _SPECS: dict[str, ParameterSpec] = {
     "nest_coef": _P(0.56, 0.05, 1.0, "study",
                     "nesting coefficient 0.51-0.62 (Liu, Zhuo & Wang 2020); weight "
                     "of the destination logsum in the leave decision", ""),
-    "leave_intercept": _P(-6.04, -15.0, 5.0, "calibrated", FIT_NOTE, "logit"),
+    "leave_intercept": _P(-6.15, -15.0, 5.0, "calibrated", FIT_NOTE, "logit"),
     "leave_age_slope": _P(-0.07, -1.0, 0.0, "assumed",
                           "departure hazard falls with each year of age over 25; "
                           "first-time migrants are young (Ding et al. 2024; NBS age "
@@ -96,7 +96,7 @@ _SPECS: dict[str, ParameterSpec] = {
                                          "persons a rural worker supports (1.6) gives "
                                          "the income a worker forgoes by leaving", "ratio"),
     # --- settle (hukou conversion) --------------------------------------------
-    "settle_intercept": _P(-2.89, -10.0, 5.0, "calibrated", FIT_NOTE, "logit"),
+    "settle_intercept": _P(-2.93, -10.0, 5.0, "calibrated", FIT_NOTE, "logit"),
     "settle_land_coef": _P(-1.0, -5.0, 0.0, "study",
                            "holding contracted land or a homestead lowers willingness "
                            "to convert, not to stay (CMDS 2017, Zhang & Li 2021); about "
@@ -119,7 +119,7 @@ _SPECS: dict[str, ParameterSpec] = {
                           "2021); added to the land deterrent of land holders aged 50 "
                           "and over", "logit"),
     # --- return ---------------------------------------------------------------
-    "return_intercept": _P(-5.25, -10.0, 2.0, "calibrated", FIT_NOTE, "logit"),
+    "return_intercept": _P(-5.30, -10.0, 2.0, "calibrated", FIT_NOTE, "logit"),
     "return_age_coef": _P(0.45, 0.0, 3.0, "assumed",
                           "return hazard rises with age (NBS: share over 50 rising); "
                           "per 10 years over 40", "logit per 10 years"),
@@ -181,7 +181,7 @@ _SPECS: dict[str, ParameterSpec] = {
                                 "figure (2024); near current medium-term projections",
                                 "percent"),
     # --- in-situ urbanization and other conversions ---------------------------
-    "reclassification_rate": _P(0.024, 0.0, 0.2, "calibrated",
+    "reclassification_rate": _P(0.0244, 0.0, 0.2, "calibrated",
                                 "yearly share of rural residents whose place becomes "
                                 "urban (in-situ urbanization). " + FIT_NOTE, "share"),
     "reclassified_hukou_share": _P(0.30, 0.0, 1.0, "assumed",
