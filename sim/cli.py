@@ -66,6 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
+    cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
+    cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files; the first is the reference")
+    cmp_.add_argument("--out", type=Path, help="results folder (default results/compare-<names>)")
+    cmp_.add_argument("--replications", type=_replications, default=10, help="replications per scenario (default 10)")
+    cmp_.add_argument("--seed", type=_seed, help="random seed shared by all scenarios (default: the first's)")
+    cmp_.add_argument("--agents", type=_positive_int, help="agents (default: the first scenario's)")
+    cmp_.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
+    cmp_.add_argument("--force", action="store_true", help="replace an existing results folder")
+    cmp_.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    att = sub.add_parser("attribute", help="split the plan's effect on the 2025 gap among its measures")
+    att.add_argument("plan", type=Path, help="scenario with the measures to attribute")
+    att.add_argument("--base", type=Path, help="reference scenario (default: status_quo.toml beside the plan)")
+    att.add_argument("--replications", type=_replications, default=10,
+                     help="replications (and sampled orders of measures) (default 10)")
+    att.add_argument("--year", type=int, default=2025, help="year whose gap is attributed (default 2025)")
+    att.add_argument("--seed", type=_seed, help="random seed (default: the plan's)")
+    att.add_argument("--agents", type=_positive_int, default=50_000, help="agents per run (default 50,000)")
+    att.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
+    att.add_argument("--out", type=Path, help="results folder (default results/attribution-<plan name>)")
+    att.add_argument("--force", action="store_true", help="replace an existing results folder")
+    att.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
     plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
@@ -125,6 +148,73 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args) -> int:
+    from sim import compare, output, plots
+    from sim.scenario import load_scenario
+
+    scenarios = [load_scenario(path, {"agents": args.agents}) for path in args.scenarios]
+    seed = scenarios[0].seed if args.seed is None else args.seed
+    agents = args.agents or scenarios[0].agents
+    names = compare.unique_names(scenarios)
+    target = args.out or Path("results") / ("compare-" + "-vs-".join(dict.fromkeys(s.name for s in scenarios)))[:120]
+    output.check_target(target, args.force)
+    started = time.perf_counter()
+    try:
+        result = compare.compare(scenarios, seed, args.replications, agents, args.workers)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    table = result.table()
+    summary = {
+        "scenarios": [{"name": n, "file": str(p), "sha256": s.sha256, "resolved": s.resolved}
+                      for n, p, s in zip(names, args.scenarios, scenarios)],
+        "seed": seed, "replication_seeds": result.seeds, "replications": len(result.seeds), "agents": agents,
+        "engine": "vector", "package_versions": output.package_versions(),
+        "git_commit": output.git_commit(PROJECT_DIR), "wall_time_seconds": round(time.perf_counter() - started, 3),
+    }
+    with output.atomic_folder(target, args.force) as folder:
+        output.write_timeseries(folder / "comparison.csv", table)
+        (folder / "summary.md").write_text(result.summary_markdown(), encoding="utf-8")
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_comparison(table, folder / "comparison.png")
+    print(result.summary_markdown())
+    print(f"-> {target}")
+    return EXIT_OK
+
+
+def cmd_attribute(args) -> int:
+    from sim import compare, output, plots
+    from sim.scenario import load_scenario
+
+    plan = load_scenario(args.plan, {"agents": args.agents})
+    base_path = args.base or args.plan.parent / "status_quo.toml"
+    base = load_scenario(base_path, {"agents": args.agents})
+    seed = plan.seed if args.seed is None else args.seed
+    target = args.out or Path("results") / f"attribution-{plan.name}"
+    output.check_target(target, args.force)
+    started = time.perf_counter()
+    try:
+        result = compare.attribute(plan, base, seed, args.replications, args.agents, args.workers, args.year)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    table = result.table()
+    summary = {
+        "plan": plan.name, "plan_file": str(args.plan), "plan_sha256": plan.sha256,
+        "base": base.name, "base_file": str(base_path), "base_sha256": base.sha256,
+        "year": result.year, "shapley_method": result.method, "seed": seed, "replication_seeds": result.seeds,
+        "agents": args.agents, "total_effect_per_replication": result.total.tolist(),
+        "package_versions": output.package_versions(), "git_commit": output.git_commit(PROJECT_DIR),
+        "wall_time_seconds": round(time.perf_counter() - started, 3),
+    }
+    with output.atomic_folder(target, args.force) as folder:
+        output.write_timeseries(folder / "attribution.csv", table)
+        (folder / "summary.md").write_text(result.summary_markdown(), encoding="utf-8")
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_attribution(table, result.year, result.method, folder / "attribution.png")
+    print(result.summary_markdown())
+    print(f"-> {target}")
+    return EXIT_OK
+
+
 def cmd_plot(args) -> int:
     import pandas as pd
 
@@ -161,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     from sim.output import OutputExistsError
     from sim.scenario import ScenarioError
 
-    handlers = {"run": cmd_run, "plot": cmd_plot, "policies": cmd_policies}
+    handlers = {"run": cmd_run, "compare": cmd_compare, "attribute": cmd_attribute, "plot": cmd_plot,
+                "policies": cmd_policies}
     try:
         return handlers[args.command](args)
     except (ScenarioError, OutputExistsError, InputError) as err:

@@ -94,12 +94,16 @@ class UrbanizationModel(mesa.Model):
                                            for r in range(len(REGIONS))])
         self.rural_income = (regions["rural_income_yuan_year"].to_numpy()
                              * self.params["rural_income_per_worker_factor"] / 12.0)
+        # Jobs, wage weights and the fiscal reference use the expected 2020 numbers
+        # of each destination, not the sampled agents: with few agents a city may
+        # draw no migrant at all, and it must not become a city without jobs.
+        self._expected_workers = init.destination_workers
         self.base_wage = self._base_wages(regions)
         self.labour = self._labour_by_city()
-        self.jobs = self.labour.copy()
+        self.jobs = self._expected_workers.copy()
         self.employment_rate = np.full(self.cities.n, self.params["max_employment_rate"])
         self.wage = self.base_wage.copy()
-        self.initial_gap = np.maximum(self._rural_hukou_by_city(), self.persons_per_agent)
+        self.initial_gap = np.maximum(self._destination_targets, self.persons_per_agent)
         self.settled_by_year: dict[int, np.ndarray] = {}  # persons settled per destination
 
         self.policies = scenario.build_policies()
@@ -135,7 +139,7 @@ class UrbanizationModel(mesa.Model):
         size = (c.population / 1e6) ** self.params["city_size_wage_elasticity"]
         wage = regional[c.region] * size
         city = c.size_class != COUNTY
-        weights = self._labour_by_city()[city]
+        weights = self._expected_workers[city]
         wage[city] *= 4549.0 / np.average(wage[city], weights=np.maximum(weights, 1e-9))
         wage[~city] = 3606.0 * regional[c.region[~city]]
         return wage

@@ -8,9 +8,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim import datasets  # noqa: E402
+from sim.policies import article_number  # noqa: E402
 
 RESIDENT_COLOR, HUKOU_COLOR, GAP_COLOR = "#1f77b4", "#d62728", "#555555"
 OFFICIAL_YEARS = range(2015, 2021)
@@ -116,6 +118,59 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
     years = list(range(min(OFFICIAL_YEARS), end + 1))
     bottom.set_xticks(years if len(years) <= 16 else years[::5])
     bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 1.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
+
+
+def plot_comparison(table: pd.DataFrame, path: Path) -> None:
+    """One panel each for resident rate, hukou rate and gap; every scenario with its band."""
+    official = official_points()
+    panels = (("resident_urbanization_pct", "resident urbanization (%)", "resident"),
+              ("hukou_urbanization_pct", "hukou urbanization (%)", "hukou"),
+              ("gap_pp", "gap, resident - hukou (pp)", "gap"))
+    names = list(dict.fromkeys(table["scenario"]))
+    colors = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    fig, axes = plt.subplots(3, 1, figsize=(8, 10), sharex=True)
+    for ax, (col, label, off) in zip(axes, panels):
+        for i, name in enumerate(names):
+            ts = table[table["scenario"] == name]
+            color = colors(i % colors.N)
+            ax.fill_between(ts["year"], ts[f"{col}_p10"], ts[f"{col}_p90"], color=color, alpha=0.15, lw=0)
+            ax.plot(ts["year"], ts[col], color=color, lw=1.8, label=name)
+        ax.plot(official["year"], official[off], "o", color="black", mfc="white", ms=5, label="official")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_title("Scenarios compared (median, p10-p90 band; common random numbers)")
+    axes[0].legend(fontsize=7, frameon=False, loc="upper left", ncol=2 if len(names) > 6 else 1)
+    axes[-1].set_xlabel("year (end of year)")
+    end = int(table["year"].max())
+    axes[-1].set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 0.5)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
+
+
+def plot_attribution(table: pd.DataFrame, year: int, method: str, path: Path) -> None:
+    """Bars: leave-one-out and Shapley effect of each measure on the gap, with 90 % intervals."""
+    table = table.sort_values("shapley")
+    y = range(len(table))
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(table) + 1.8))
+    height = 0.38
+    for offset, col, color, label in ((-height / 2, "shapley", "#1f77b4", f"Shapley value ({method})"),
+                                      (height / 2, "leave_one_out", "#ff7f0e", "leave-one-out")):
+        values = table[col].to_numpy()
+        err = np.vstack([values - table[f"{col}_lo90"].to_numpy(), table[f"{col}_hi90"].to_numpy() - values])
+        ax.barh([i + offset for i in y], values, height=height, color=color, label=label,
+                xerr=np.nan_to_num(err), error_kw={"lw": 0.8, "capsize": 2})
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(list(y))
+    ax.set_yticklabels([f"{m} (art. {article_number(a)})" for m, a in zip(table["measure"], table["article"])],
+                       fontsize=8)
+    ax.set_xlabel(f"effect on the {year} gap, percentage points (negative narrows it); bars: 90 % intervals")
+    ax.set_title("What each measure of the plan does to the resident-hukou gap")
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)

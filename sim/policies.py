@@ -360,6 +360,17 @@ class ReturnSettlement(Policy):
                                             + self.values["county_share_gain"] * intensity)
 
 
+_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def article_number(article: str) -> int:
+    """The plan's Chinese article numeral (e.g. "二十五") as an integer (25)."""
+    if "十" not in article:
+        return _DIGITS[article]
+    tens, _, units = article.partition("十")
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0)
+
+
 def policy_table() -> list[dict]:
     """One row per registered policy: name, article, summary, parameters and defaults."""
     rows = []

@@ -76,6 +76,7 @@ class InitialState:
     origin_offfarm_share: float  # of origin working-age agents who work off-farm
     origin_outside_township_share: float  # of those, working outside their township
     destination_targets: np.ndarray  # rural-hukou residents of each destination, persons
+    destination_workers: np.ndarray  # migrant workers expected in each destination, persons
 
 
 def insured_share(base: float, education: np.ndarray) -> np.ndarray:
@@ -258,4 +259,5 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
         origin_offfarm_share=p_origin,
         origin_outside_township_share=float(np.clip(outside_rural / origin_workers, 0, 1)),
         destination_targets=targets,
+        destination_workers=targets * in_cities_workers / gap_total,
     )
