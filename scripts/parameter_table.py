@@ -23,5 +23,18 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def policy_table() -> str:
+    from sim.policies import NEGLIGIBLE_PP, REGISTRY, article_number
+
+    signs = {1: "up", -1: "down", 0: f"negligible (< {NEGLIGIBLE_PP} pp)"}
+    lines = ["| policy | article | what it changes | expected 2025 effect: resident / hukou | mechanism |",
+             "|---|---|---|---|---|"]
+    for name, cls in REGISTRY.items():
+        params = ", ".join(f"{k} = {p.default:g}" for k, p in cls.params.items())
+        lines.append(f"| `{name}` | {cls.article} ({article_number(cls.article)}) | {cls.summary}; {params} "
+                     f"| {signs[cls.expected[0]]} / {signs[cls.expected[1]]} | {cls.mechanism} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print(table())

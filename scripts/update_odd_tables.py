@@ -26,10 +26,10 @@ ODD = PROJECT / "docs" / "ODD.md"
 
 
 def replace_block(text: str, name: str, body: str) -> str:
-    pattern = re.compile(rf"(<!-- {name} -->\n).*?(\n<!-- /{name} -->)", re.S)
+    pattern = re.compile(rf"<!-- {name} -->\n.*?<!-- /{name} -->", re.S)
     if not pattern.search(text):
         raise SystemExit(f"docs/ODD.md has no <!-- {name} --> block")
-    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return pattern.sub(lambda m: f"<!-- {name} -->\n{body}\n<!-- /{name} -->", text)
 
 
 def calibration_table() -> str:
@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--residuals", action="store_true", help="also rerun the calibration check")
     args = parser.parse_args()
     text = replace_block(ODD.read_text(encoding="utf-8"), "parameter-table", parameter_table.table())
+    text = replace_block(text, "policy-table", parameter_table.policy_table())
     if args.residuals:
         text = replace_block(text, "calibration-table", calibration_table())
     ODD.write_text(text, encoding="utf-8")

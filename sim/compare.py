@@ -23,8 +23,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.ensemble import BAND, RATE_COLUMNS, replication_seeds, run_one
+from sim.parallel import map_jobs
 from sim.scenario import Scenario
 
 MAX_EXACT_MEASURES = 6
@@ -241,8 +240,4 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
 
 def _run_jobs(jobs: list, workers: int | None) -> list[np.ndarray]:
     """Rates of each (scenario, seed, agents) job, in order; a process pool for several."""
-    workers = workers or min(len(jobs), os.cpu_count() or 1)
-    if workers == 1 or len(jobs) == 1:
-        return [_final_rates(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_final_rates, jobs, chunksize=1))
+    return map_jobs(_final_rates, jobs, workers)

@@ -8,14 +8,13 @@ numbers), so their differences are paired.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.model import TIMESERIES_COLUMNS, UrbanizationModel
+from sim.parallel import map_jobs
 from sim.scenario import Scenario
 
 RATE_COLUMNS = ("resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp")
@@ -49,14 +48,7 @@ def _run_one_args(args) -> RunResult:
 def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = None,
                      workers: int | None = None) -> list[RunResult]:
     """Run every seed; in a process pool when there is more than one."""
-    if len(seeds) == 1:
-        return [run_one(scenario, seeds[0], agents)]
-    workers = workers or min(len(seeds), os.cpu_count() or 1)
-    jobs = [(scenario, s, agents) for s in seeds]
-    if workers == 1:
-        return [run_one(*job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_run_one_args, jobs))
+    return map_jobs(_run_one_args, [(scenario, s, agents) for s in seeds], workers)
 
 
 def summarize(results: list[RunResult]) -> pd.DataFrame:

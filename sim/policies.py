@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 PLAN_ISSUED = 2022.53  # 12 July 2022
 DEFAULT_RAMP_YEARS = 3.0  # assumed: measures phase in over the rest of the plan period
 COMMON_KEYS = ("enabled", "start", "ramp_years", "strength")
+NEGLIGIBLE_PP = 0.05
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class Policy:
     article: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     params: ClassVar[dict[str, PolicyParam]] = {}
+    # Expected sign of the measure's effect on the 2025 (resident, hukou) rates
+    # against the plan without it: +1, -1, or 0 for "negligible by 2025"
+    # (below NEGLIGIBLE_PP). tests/test_policy_effects.py checks them.
+    expected: ClassVar[tuple[int, int]] = (0, 0)
+    mechanism: ClassVar[str] = ""
 
     def __init__(self, start: float = PLAN_ISSUED, ramp_years: float = DEFAULT_RAMP_YEARS,
                  strength: float = 1.0, **values: float):
@@ -111,6 +117,8 @@ class SettlementOpenSmall(Policy):
     article = "六"
     summary = ("remove all settlement restrictions in cities under 3 million, the same "
                "standard for local and non-local rural migrants")
+    expected = (0, 0)
+    mechanism = ('The 2019-2020 rules already removed all limits below 3 million, so against the status quo nothing changes; the measure matters only in scenarios whose baseline still has limits there.')
     params = {"min_residence_years": P(0.0, 0.0, 10.0, "years of residence still asked")}
 
     def apply(self, model, levers, intensity):
@@ -131,6 +139,8 @@ class SettlementRelaxLarge(Policy):
     name = "settlement_relax_large"
     article = "六"
     summary = "fully relax settlement conditions in type-I large cities (3-5 million)"
+    expected = (0, 1)
+    mechanism = ('More migrants in 3-5 million cities become eligible sooner: more conversions, hukou up; the cities are few, so the effect is small.')
     params = {
         "min_residence_years": P(1.0, 0.0, 10.0, "residence years asked once fully relaxed"),
         "min_insurance_years": P(0.5, 0.0, 10.0, "insurance years asked once fully relaxed"),
@@ -151,6 +161,8 @@ class PointsReform(Policy):
     article = "六"
     summary = ("in cities over 5 million simplify points; insurance and residence years "
                "carry most points; encourage cancelling annual quotas")
+    expected = (0, 1)
+    mechanism = ('Larger quotas and lower thresholds in cities over 5 million admit more applicants: hukou up; quotas stay small against the migrants there.')
     params = {
         "quota_multiplier_mega": P(3.0, 1.0, 100.0, "annual quota multiplied, 5-10 M cities"),
         "quota_multiplier_super_large": P(1.5, 1.0, 100.0, "annual quota multiplied, >10 M cities"),
@@ -173,6 +185,8 @@ class ResidenceRegistration(Policy):
     name = "residence_registration"
     article = "六"
     summary = "trial of registering hukou at the place of habitual residence"
+    expected = (0, 1)
+    mechanism = ('Long-term residents become eligible where they live, including in points cities: hukou up.')
     params = {
         "coverage": P(0.2, 0.0, 1.0, "share of long-term residents reached by the trials at full strength"),
         "years": P(5.0, 0.0, 30.0, "years of residence that make a residence habitual"),
@@ -191,6 +205,8 @@ class LandRightsKept(Policy):
     article = "六"
     summary = ("protect settlers' land contract, homestead and collective income rights; "
                "no giving up land as a condition of settling")
+    expected = (0, 1)
+    mechanism = ('Converting no longer costs rural land rights, the largest deterrent in the surveys: many more eligible migrants convert, hukou up strongly; staying is not affected.')
     params = {"penalty_removed": P(0.6, 0.0, 1.0, "share of the land deterrent to converting removed")}
 
     def apply(self, model, levers, intensity):
@@ -203,6 +219,8 @@ class ServicesByResidence(Policy):
     article = "七"
     summary = ("basic public services provided where people live; raise residence-permit "
                "holders' access; cover all non-hukou residents")
+    expected = (1, -1)
+    mechanism = ('Cities become more attractive without hukou (more arrivals, resident up) and local hukou adds less to what a migrant already has (fewer conversions, hukou down): the gap widens.')
     params = {"gap_closed": P(0.5, 0.0, 1.0, "share of the service gap to hukou holders closed")}
 
     def apply(self, model, levers, intensity):
@@ -214,6 +232,8 @@ class SkillsTraining(Policy):
     name = "skills_training"
     article = "八"
     summary = "large-scale vocational training of migrant workers"
+    expected = (1, 0)
+    mechanism = ('Higher migrant wages raise the value of leaving: resident up; conversions barely change.')
     params = {"wage_gain": P(0.04, 0.0, 0.5, "average wage gain of migrant workers from training")}
 
     def apply(self, model, levers, intensity):
@@ -225,6 +245,8 @@ class MigrantChildrenSchooling(Policy):
     name = "migrant_children_schooling"
     article = "九"
     summary = "migrant children in host-city public schools; include them in high school and preschool"
+    expected = (1, 0)
+    mechanism = ('Children come along and stay (resident up); schooling access lowers the need to convert only a little.')
     params = {"gap_closed": P(0.6, 0.0, 1.0, "share of the school-access gap closed")}
 
     def apply(self, model, levers, intensity):
@@ -236,6 +258,8 @@ class SocialInsurancePortability(Policy):
     name = "social_insurance_portability"
     article = "十"
     summary = "national pooling of pensions; insurance transferable and open at the place of work"
+    expected = (0, 1)
+    mechanism = ('Insurance years survive moves and more migrants are insured: more people meet conditions and points: hukou up.')
     params = {
         "portable_share": P(1.0, 0.0, 1.0, "share of insurance years that follow a move"),
         "insured_gain": P(0.15, 0.0, 1.0, "rise in the share of migrants insured"),
@@ -251,6 +275,8 @@ class LaborRights(Policy):
     name = "labor_rights"
     article = "十一"
     summary = "equal employment, no hukou discrimination, wage-arrears enforcement"
+    expected = (1, 0)
+    mechanism = ('Higher effective wages and fewer job losses: more arrivals, fewer returns, resident up.')
     params = {
         "wage_gain": P(0.02, 0.0, 0.5, "effective wage gain (arrears recovered, equal pay)"),
         "employment_gain": P(0.01, 0.0, 0.1, "rise of the maximum employment rate"),
@@ -266,6 +292,8 @@ class FiscalLinkage(Policy):
     name = "fiscal_linkage"
     article = "十二"
     summary = "rewards, investment and land quotas for cities that settle many migrants"
+    expected = (0, -1)
+    mechanism = ('Cities that settle migrants gain service capacity; better services for non-hukou residents then lower the gain from converting: hukou down, a self-limiting loop.')
     params = {"service_gain": P(1.0, 0.0, 10.0,
                                 "service access gained per unit of the share of a city's 2020 "
                                 "rural-hukou residents settled since the policy started")}
@@ -283,6 +311,8 @@ class MetroAreaIntegration(Policy):
     article = "十四"
     summary = ("one-hour metro areas; mutual recognition of insurance and settlement points "
                "within a metro area (here: within a region)")
+    expected = (1, 0)
+    mechanism = ('Cities of the own region feel closer: more departures, resident up.')
     params = {"distance_cut": P(0.15, 0.0, 0.9, "cut in the effective distance to cities of the own region")}
 
     def apply(self, model, levers, intensity):
@@ -297,6 +327,9 @@ class MegacityDecongestion(Policy):
     name = "megacity_decongestion"
     article = "十六"
     summary = "control size and density of super-large and mega cities; move general industry out"
+    expected = (0, 0)
+    mechanism = ('Fewer new jobs in the largest cities, only partly made up in 1-5 million cities: slightly '
+                 'fewer migrants (resident down by a few thousandths of a point by 2025, negligible).')
     params = {
         "job_growth_cut": P(0.01, 0.0, 0.1, "yearly job growth removed in cities over 5 million"),
         "job_growth_moved": P(0.005, 0.0, 0.1, "yearly job growth added in 1-5 million cities"),
@@ -312,6 +345,8 @@ class CountyTownUrbanization(Policy):
     name = "county_town_urbanization"
     article = "十九"
     summary = "upgrade county seats: industry, services, housing; 120 demonstration counties"
+    expected = (0, 0)
+    mechanism = ('More jobs and services in county towns draw local moves, but the +1 %/yr job growth phasing in over three years is small by 2025.')
     params = {
         "job_growth_gain": P(0.01, 0.0, 0.1, "yearly job growth added in county towns"),
         "service_gain": P(0.3, 0.0, 1.0, "share of the county towns' service gap closed"),
@@ -329,6 +364,8 @@ class AffordableRentalHousing(Policy):
     name = "affordable_rental_housing"
     article = "二十五"
     summary = "government-supported rental housing for new citizens in large inflow cities"
+    expected = (1, 0)
+    mechanism = ('Cheaper housing in large cities raises net income there: more arrivals, resident up.')
     params = {"cost_cut": P(0.15, 0.0, 0.9, "cut in migrants' housing cost in cities over 3 million")}
 
     def apply(self, model, levers, intensity):
@@ -341,6 +378,8 @@ class IntercityTransport(Policy):
     name = "intercity_transport"
     article = "二十二"
     summary = "3,000 km of intercity and suburban rail; two-hour access between major cities"
+    expected = (0, 0)
+    mechanism = ('Shorter effective distances to other regions move people between destinations more than they add migrants: small by 2025.')
     params = {"distance_cut": P(0.1, 0.0, 0.9, "cut in the effective distance to cities of other regions")}
 
     def apply(self, model, levers, intensity):
@@ -353,6 +392,8 @@ class ReturnSettlement(Policy):
     name = "return_settlement"
     article = "四十四"
     summary = "returnees may settle at origin or at the place of work, county towns included"
+    expected = (1, 0)
+    mechanism = ('More returnees live in the county town instead of the village: resident up.')
     params = {"county_share_gain": P(0.2, 0.0, 1.0, "rise in the share of returnees who live in the county town")}
 
     def apply(self, model, levers, intensity):
@@ -379,6 +420,7 @@ def policy_table() -> list[dict]:
             "name": name, "article": cls.article, "summary": cls.summary,
             "start": PLAN_ISSUED, "ramp_years": DEFAULT_RAMP_YEARS, "strength": 1.0,
             "params": {k: (p.default, p.low, p.high, p.doc) for k, p in cls.params.items()},
+            "expected": cls.expected, "mechanism": cls.mechanism,
         })
     return rows
 
