@@ -336,12 +336,15 @@ class MigrantAgent(MigrantWorker):
 class AgentEngineModel(UrbanizationModel):
     """The same model with every individual decision taken by a Mesa agent (see module doc)."""
 
+    lazy_views = False  # agents exist from the start and are kept in step explicitly
+
     def __init__(self, scenario, *, seed: int | None = None, agents: int | None = None):
         self.children_of: dict[int, list[int]] = {}
         self.applications: list[tuple[MigrantAgent, int, float]] = []
         self.choice_cdf: list[list[float]] = []
         self.choice_logsum: list[float] = []
         super().__init__(scenario, seed=seed, agents=agents)
+        self._sync_views()
 
     def step(self) -> None:
         """Advance one year: the vector engine's stages, decisions taken agent by agent."""

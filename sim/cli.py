@@ -7,6 +7,7 @@ Exit status: 0 success; 2 bad input (usage, scenario, existing results folder);
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 import traceback
@@ -19,6 +20,14 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 class InputError(ValueError):
     """Bad input other than a scenario file (exit status 2)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (exit status 143)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 def _positive_int(text: str) -> int:
@@ -64,7 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="independent replications; rates are reported as median, p10 and p90")
     run.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--engine", choices=("vector", "agent"), default="vector",
+                     help="vector: decisions for all agents at once (default); agent: each Mesa agent decides "
+                          "in plain Python (the readable specification, for checking)")
+    run.add_argument("--keep-going", action="store_true",
+                     help="if a replication fails, summarize the others and list the failed ones")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    rep = sub.add_parser("reproduce", help="rerun a finished run from its summary.json and compare the numbers")
+    rep.add_argument("summary", type=Path, help="summary.json written by 'run'")
+    rep.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
+    rep.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
     cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files; the first is the reference")
@@ -89,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--force", action="store_true", help="replace an existing results folder")
     att.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
+    bench = sub.add_parser("bench", help="benchmark the engines, scaling in agents and ensembles")
+    bench.add_argument("--agents", type=_positive_int, nargs="+", default=[10_000, 100_000, 1_000_000],
+                       help="sizes for the vector engine's scaling (default 10000 100000 1000000)")
+    bench.add_argument("--engine-agents", type=_positive_int, default=100_000,
+                       help="agents for the vector-against-agent engine comparison (default 100000)")
+    bench.add_argument("--json", type=Path, help="also write the figures as JSON")
+    bench.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
     plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
@@ -109,9 +136,14 @@ def cmd_run(args) -> int:
 
     started = time.perf_counter()
     seeds = ensemble.replication_seeds(scenario.seed, args.replications)
-    results = ensemble.run_replications(scenario, seeds, workers=args.workers)
+    results = ensemble.run_replications(scenario, seeds, workers=args.workers, keep_going=args.keep_going,
+                                        engine=args.engine)
     table = ensemble.summarize(results)
     wall = time.perf_counter() - started
+    failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
+    for item in failed:
+        print(f"warning: replication with seed {item['seed']} failed and is left out: {item['error']}",
+              file=sys.stderr)
 
     summary = {
         "scenario": scenario.name,
@@ -123,9 +155,10 @@ def cmd_run(args) -> int:
         "seed": scenario.seed,
         "replication_seeds": seeds,
         "replications": len(seeds),
+        "failed_replications": failed,
         "agents": scenario.agents,
-        "persons_per_agent": results[0].persons_per_agent,
-        "engine": "vector",
+        "persons_per_agent": next(r.persons_per_agent for r in results if r.error is None),
+        "engine": args.engine,
         "start_year": scenario.start_year,
         "end_year": scenario.end_year,
         "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
@@ -133,8 +166,8 @@ def cmd_run(args) -> int:
         "git_commit": output.git_commit(PROJECT_DIR),
         "wall_time_seconds": round(wall, 3),
     }
-    note = (f"{scenario.agents:,} agents ({results[0].persons_per_agent:,.0f} persons each), "
-            f"{len(seeds)} replication(s), seed {scenario.seed}; official points: NBS, census 2020")
+    note = (f"{scenario.agents:,} agents ({summary['persons_per_agent']:,.0f} persons each), "
+            f"{len(seeds) - len(failed)} replication(s), seed {scenario.seed}; official points: NBS, census 2020")
     with output.atomic_folder(target, args.force) as folder:
         output.write_timeseries(folder / "timeseries.csv", table)
         output.write_json(folder / "summary.json", summary)
@@ -146,6 +179,50 @@ def cmd_run(args) -> int:
           f"hukou {last['hukou_urbanization_pct']:.2f} %, gap {last['gap_pp']:.2f} pp "
           f"({len(seeds)} replication(s), {wall:.1f} s) -> {target}")
     return EXIT_OK
+
+
+def cmd_reproduce(args) -> int:
+    import json
+
+    import pandas as pd
+
+    from sim import ensemble, output
+    from sim.scenario import scenario_from_data
+
+    try:
+        summary = json.loads(args.summary.read_text(encoding="utf-8"))
+        content = summary["scenario_resolved"]
+        seeds = [int(s) for s in summary["replication_seeds"]]
+        sha = summary["scenario_sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{args.summary}: expected a summary.json written by 'run' ({type(err).__name__}: {err})")
+    scenario = scenario_from_data(content, args.summary, sha)
+    engine = summary.get("engine", "vector")
+    if engine not in ("vector", "agent"):
+        raise InputError(f"{args.summary}: engine: expected 'vector' or 'agent' (got {engine!r})")
+    results = ensemble.run_replications(scenario, seeds, workers=args.workers, engine=engine)
+    table = ensemble.summarize(results)
+    fresh = args.summary.parent / ".reproduce-timeseries.csv"
+    try:
+        output.write_timeseries(fresh, table)
+        new_bytes = fresh.read_bytes()
+    finally:
+        fresh.unlink(missing_ok=True)
+    old_path = args.summary.parent / "timeseries.csv"
+    if not old_path.is_file():
+        raise InputError(f"{old_path}: missing; nothing to compare with")
+    versions = output.package_versions()
+    changed = {k: (v, versions.get(k)) for k, v in summary.get("package_versions", {}).items()
+               if versions.get(k) != v}
+    for name, (was, now) in changed.items():
+        print(f"note: {name} was {was}, now {now}")
+    if new_bytes == old_path.read_bytes():
+        print(f"reproduced: {old_path} is byte-identical ({len(seeds)} replication(s))")
+        return EXIT_OK
+    old = pd.read_csv(old_path)
+    diff = (table[list(ensemble.RATE_COLUMNS)] - old[list(ensemble.RATE_COLUMNS)]).abs().max().max()
+    print(f"NOT reproduced: {old_path} differs; largest difference in a rate {diff:.6f} points")
+    return EXIT_FAILURE
 
 
 def cmd_compare(args) -> int:
@@ -215,6 +292,13 @@ def cmd_attribute(args) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args) -> int:
+    from sim import bench
+
+    bench.main(args.agents, args.engine_agents, args.json)
+    return EXIT_OK
+
+
 def cmd_plot(args) -> int:
     import pandas as pd
 
@@ -251,10 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     from sim.output import OutputExistsError
     from sim.scenario import ScenarioError
 
-    handlers = {"run": cmd_run, "compare": cmd_compare, "attribute": cmd_attribute, "plot": cmd_plot,
-                "policies": cmd_policies}
+    handlers = {"run": cmd_run, "reproduce": cmd_reproduce, "compare": cmd_compare, "attribute": cmd_attribute,
+                "plot": cmd_plot, "policies": cmd_policies, "bench": cmd_bench}
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return handlers[args.command](args)
+    except Terminated:
+        print("terminated; no results written", file=sys.stderr)
+        return 143
     except (ScenarioError, OutputExistsError, InputError) as err:
         if args.debug:
             traceback.print_exc()
@@ -266,11 +354,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
         sys.stderr.close()
         return EXIT_OK
+    except OSError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error writing results: {err}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as err:  # noqa: BLE001 - the command line reports every failure in one line
         if args.debug:
             traceback.print_exc()
         print(f"error while running: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FAILURE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

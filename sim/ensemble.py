@@ -1,6 +1,7 @@
 """Replications: several seeds of one scenario, run in parallel and summarized.
 
-Replication ``r`` of a run with seed ``s`` uses the ``r``-th seed drawn from
+A single run uses the scenario's seed itself. Replication ``r`` of a run with
+``R > 1`` replications and seed ``s`` uses the ``r``-th seed drawn from
 ``numpy.random.SeedSequence(s)``, whatever the scenario: two scenarios run with
 the same seed and replications share their random numbers (common random
 numbers), so their differences are paired.
@@ -8,6 +9,7 @@ numbers), so their differences are paired.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +23,10 @@ RATE_COLUMNS = ("resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp")
 BAND = (10, 90)
 
 
+class ReplicationError(RuntimeError):
+    """A replication raised; the message names its seed."""
+
+
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """The seeds of the replications of a run with ``seed``."""
     if replications == 1:
@@ -31,29 +37,56 @@ def replication_seeds(seed: int, replications: int) -> list[int]:
 @dataclass
 class RunResult:
     seed: int
-    timeseries: pd.DataFrame
+    timeseries: pd.DataFrame | None
     persons_per_agent: float
+    error: str | None = None
 
 
-def run_one(scenario: Scenario, seed: int, agents: int | None = None) -> RunResult:
-    """Run one replication to the scenario's end year."""
-    model = UrbanizationModel(scenario, seed=seed, agents=agents)
+def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: str = "vector") -> RunResult:
+    """Run one replication to the scenario's end year with the vector or the agent engine."""
+    if engine == "agent":
+        from sim.agent_engine import AgentEngineModel as model_class
+    else:
+        model_class = UrbanizationModel
+    model = model_class(scenario, seed=seed, agents=agents)
     return RunResult(seed=seed, timeseries=model.run(), persons_per_agent=model.persons_per_agent)
 
 
 def _run_one_args(args) -> RunResult:
-    return run_one(*args)
+    scenario, seed, agents, engine = args
+    try:
+        return run_one(scenario, seed, agents, engine)
+    except Exception as err:  # noqa: BLE001 - reported with the seed by the caller
+        detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+        return RunResult(seed=seed, timeseries=None, persons_per_agent=float("nan"), error=detail)
 
 
 def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = None,
-                     workers: int | None = None) -> list[RunResult]:
-    """Run every seed; in a process pool when there is more than one."""
-    return map_jobs(_run_one_args, [(scenario, s, agents) for s in seeds], workers)
+                     workers: int | None = None, keep_going: bool = False, engine: str = "vector") -> list[RunResult]:
+    """Run every seed; in a process pool when there is more than one.
+
+    A replication that raises stops the run with ``ReplicationError`` naming
+    its seed, unless ``keep_going``: then the failed ones come back with
+    ``error`` set and no time series.
+    """
+    failed: list[RunResult] = []
+
+    def check(_, result: RunResult) -> None:
+        if result.error is not None:
+            failed.append(result)
+            if not keep_going:
+                raise ReplicationError(f"replication with seed {result.seed} failed: {result.error}")
+
+    return map_jobs(_run_one_args, [(scenario, s, agents, engine) for s in seeds], workers, on_result=check)
 
 
 def summarize(results: list[RunResult]) -> pd.DataFrame:
     """One row per year: the single run, or medians with p10/p90 of the rates."""
-    if len(results) == 1:
+    banded = len(results) > 1
+    results = [r for r in results if r.timeseries is not None]
+    if not results:
+        raise ReplicationError("every replication failed")
+    if not banded:
         return results[0].timeseries.copy()
     stacked = np.stack([r.timeseries[list(TIMESERIES_COLUMNS)].to_numpy(float) for r in results])
     median = np.median(stacked, axis=0)

@@ -116,7 +116,7 @@ class UrbanizationModel(mesa.Model):
         self.destination_constant = np.zeros(self.cities.n)
         self._calibrate_destination_constants()
         self._views: dict[int, MigrantWorker] = {}
-        self._sync_views()
+        self._views_synced_at: tuple[int, int] | None = None
         self.records: list[dict] = []
         self._flows = dict.fromkeys(("settlements_in_year", "other_hukou_conversions_in_year",
                                      "departures_in_year", "returns_in_year", "reclassified_in_year",
@@ -203,7 +203,6 @@ class UrbanizationModel(mesa.Model):
         self._return()
         self._leave_and_choose()
         self._settle()
-        self._sync_views()
         self._collect()
 
     def _apply_policies(self) -> None:
@@ -500,8 +499,9 @@ class UrbanizationModel(mesa.Model):
         leavers, leaver_dest = leavers[elsewhere], leaver_dest[elsewhere]
 
         # unemployed migrants search in another city
-        searching = (alive & rural & not_moved & (loc != ORIGIN) & p.view("works") & ~p.view("employed")
-                     & (age >= ADULT_AGE))
+        searching = (alive & (p.view("hukou") == RURAL) & (p.view("moved_year") != year) & (loc != ORIGIN)
+                     & p.view("works") & ~p.view("employed") & (age >= ADULT_AGE))
+        searching[leavers] = False
         u_reloc = self.streams.uniform("relocate", year, p.n)
         searching &= u_reloc < prm["relocate_if_unemployed"]
         search_rows = np.flatnonzero(searching)
@@ -578,6 +578,30 @@ class UrbanizationModel(mesa.Model):
         self._flows["settlements_in_year"] = family.sum() * w
 
     # ------------------------------------------------------------------ views and records
+    lazy_views: bool = True
+
+    @property
+    def agents(self):
+        """Mesa's agent set: one ``MigrantWorker`` per living adult.
+
+        The vector engine never needs the Python objects to simulate, so they
+        are created (and retired) only when someone asks for ``model.agents``,
+        and then only for the rows that changed since the last request. A run
+        that nobody inspects pays nothing for them; at a million agents they
+        would cost more than the simulation itself.
+        """
+        if self.lazy_views and getattr(self, "people", None) is not None:
+            stamp = (self.year, self.people.n)
+            if stamp != self._views_synced_at:
+                self._sync_views()
+                self._views_synced_at = stamp
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self.agents  # noqa: B018 - synchronizes the views
+        return super().agents_by_type
+
     def _sync_views(self) -> None:
         """Keep one ``MigrantWorker`` per living adult row."""
         p = self.people

@@ -152,11 +152,21 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     """
     path = Path(path)
     data = _read_toml(path.resolve(), ())
-    shown = path  # errors name the file as the user gave it
+    return scenario_from_data(data, path, hashlib.sha256(path.read_bytes()).hexdigest(), overrides)
+
+
+def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dict | None = None) -> Scenario:
+    """Validate resolved scenario content (as in a file after ``extends``).
+
+    ``path`` names the source in error messages (a file, or the summary.json a
+    run is reproduced from); ``sha256`` is recorded as the source's hash.
+    """
+    data = copy.deepcopy(data)
+    shown = Path(path)  # errors name the file as the user gave it
     _check_keys(shown, "", data, TOP_KEYS)
     data.pop("extends", None)
 
-    name = data.get("name", path.stem)
+    name = data.get("name", shown.stem)
     if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
         raise ScenarioError(shown, "name", "a non-empty name without '/'", name)
     description = data.get("description", "")
@@ -236,8 +246,7 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     resolved["name"] = name
     resolved["run"] = {"start_year": start, "end_year": end, "agents": agents, "seed": seed}
     return Scenario(
-        name=name, description=description, path=str(path),
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(), resolved=resolved,
+        name=name, description=description, path=str(path), sha256=sha256, resolved=resolved,
         start_year=start, end_year=end, agents=agents, seed=seed, parameters=parameters,
         class_values=class_values, rules=rules, policy_settings=policy_settings,
     )

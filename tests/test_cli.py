@@ -16,7 +16,8 @@ from sim.cli import main
 from sim.policies import REGISTRY
 
 PROJECT = Path(__file__).resolve().parent.parent
-STATUS_QUO = PROJECT / "scenarios" / "status_quo.toml"
+SCENARIOS = PROJECT / "scenarios"
+STATUS_QUO = SCENARIOS / "status_quo.toml"
 AGENTS = "5000"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RATES = ("resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp")
@@ -233,3 +234,41 @@ def test_run_sim_script_bad_usage():
                           cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "--agents" in proc.stderr
+
+
+# ---------------------------------------------------------------- compare and attribute
+
+
+def test_compare_writes_table_figure_and_summary(tmp_path):
+    out = tmp_path / "cmp"
+    code = main(["compare", str(SCENARIOS / "status_quo.toml"), str(SCENARIOS / "plan.toml"),
+                 "--replications", "2", "--agents", "4000", "--out", str(out)])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.png", "summary.json", "summary.md"]
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["scenario"]) == {"status_quo", "plan"}
+    assert {"resident_urbanization_pct_p10", "hukou_urbanization_pct_p90", "gap_pp"} <= set(table.columns)
+    assert (table.groupby("scenario")["year"].apply(list) == [list(range(2020, 2026))] * 2).all()
+    summary = (out / "summary.md").read_text()
+    assert "| status_quo |" in summary and "| plan |" in summary and "2025" in summary
+    assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_attribute_writes_table_figure_and_summary(tmp_path):
+    (tmp_path / "status_quo.toml").write_text((SCENARIOS / "status_quo.toml").read_text())
+    plan = tmp_path / "two.toml"
+    plan.write_text('extends = "status_quo.toml"\nname = "two"\n[policies.land_rights_kept]\n[policies.points_reform]\n')
+    out = tmp_path / "att"
+    code = main(["attribute", str(plan), "--replications", "2", "--agents", "3000", "--out", str(out)])
+    assert code == 0
+    table = pd.read_csv(out / "attribution.csv")
+    assert set(table["measure"]) == {"land_rights_kept", "points_reform"}
+    assert {"leave_one_out", "shapley_lo90", "shapley_hi90"} <= set(table.columns)
+    assert "exact" in (out / "summary.md").read_text()
+
+
+def test_attribute_without_policies_is_bad_input(tmp_path, capsys):
+    code = main(["attribute", str(SCENARIOS / "status_quo.toml"), "--agents", "2000", "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert "no policy is enabled" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,139 @@
+"""Benchmarks, measured side by side in one run (``python run_sim.py bench``).
+
+1. engines: the vector and the agent engine on the plan at 100,000 agents:
+   seconds per simulated year (steps only; set-up reported apart) and ratio;
+2. scaling: the vector engine at 10,000, 100,000 and 1,000,000 agents: seconds
+   per simulated year, peak resident memory of a process doing only that run,
+   state bytes per agent;
+3. floor: one uniform draw plus one binary search per agent on a 500-column
+   cumulative table, at the same sizes; the model's time per agent-year as a
+   multiple of it;
+4. ensemble: replications per minute with one worker and with all cores.
+
+Nothing here asserts a speed: the numbers are printed (and written as JSON)
+for people to read and compare across commits on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.parallel import _context
+
+PLAN = Path(__file__).resolve().parent.parent / "scenarios" / "plan.toml"
+
+
+def _timed_run(args) -> dict:
+    engine, agents, scenario_path, seed = args
+    from sim.agent_engine import AgentEngineModel
+    from sim.model import UrbanizationModel
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    cls = AgentEngineModel if engine == "agent" else UrbanizationModel
+    t0 = time.perf_counter()
+    model = cls(scenario, agents=agents, seed=seed)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    years = scenario.end_year - scenario.start_year
+    return {"engine": engine, "agents": agents, "setup_s": t1 - t0, "years": years,
+            "s_per_year": (t2 - t1) / years, "state_bytes_per_agent": model.people.nbytes() / model.people.n,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _isolated(args) -> dict:
+    """Run in a fresh process so that its peak memory is its own."""
+    with _context().Pool(1) as pool:
+        return pool.apply(_timed_run, (args,))
+
+
+def floor_seconds(agents: int, repeats: int = 5) -> float:
+    """Best time of one uniform draw and one binary search per agent on a 500-column table."""
+    rng = np.random.default_rng(0)
+    cdf = np.cumsum(rng.random(500))
+    cdf /= cdf[-1]
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.searchsorted(cdf, rng.random(agents), side="right")
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _replication(seed: int) -> None:
+    from sim.model import UrbanizationModel
+    from sim.scenario import load_scenario
+
+    UrbanizationModel(load_scenario(PLAN), agents=50_000, seed=seed).run()
+
+
+def ensemble_rate(workers: int, replications: int) -> float:
+    """Replications per minute of the plan at 50,000 agents."""
+    from sim.parallel import map_jobs
+
+    t0 = time.perf_counter()
+    map_jobs(_replication, range(replications), workers)
+    return replications / (time.perf_counter() - t0) * 60
+
+
+def run_bench(sizes=(10_000, 100_000, 1_000_000), engine_agents: int = 100_000, seed: int = 1) -> dict:
+    results = {"machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
+                           "cores": os.cpu_count(), "system": platform.system()},
+               "scenario": str(PLAN.name)}
+    vector = _isolated(("vector", engine_agents, PLAN, seed))
+    agent = _isolated(("agent", engine_agents, PLAN, seed))
+    results["engines"] = {"agents": engine_agents, "vector": vector, "agent": agent,
+                          "agent_over_vector": agent["s_per_year"] / vector["s_per_year"]}
+    scaling = []
+    for n in sizes:
+        run = _isolated(("vector", n, PLAN, seed))
+        floor = floor_seconds(n)
+        run["floor_s"] = floor
+        run["per_agent_year_ns"] = run["s_per_year"] / n * 1e9
+        run["multiple_of_floor"] = run["s_per_year"] / floor
+        scaling.append(run)
+    results["scaling"] = scaling
+    cores = os.cpu_count() or 1
+    reps = 2 * cores
+    results["ensemble"] = {"replications": reps, "agents": 50_000,
+                           "per_minute_1_worker": ensemble_rate(1, reps),
+                           f"per_minute_{cores}_workers": ensemble_rate(cores, reps)}
+    return results
+
+
+def report(results: dict) -> str:
+    e = results["engines"]
+    lines = [f"machine: {results['machine']}",
+             f"engines on {results['scenario']} at {e['agents']:,} agents (seconds per simulated year, steps only):",
+             f"  vector {e['vector']['s_per_year']:.4f}   agent {e['agent']['s_per_year']:.4f}   "
+             f"agent/vector {e['agent_over_vector']:.1f}x   (set-up: vector {e['vector']['setup_s']:.2f} s, "
+             f"agent {e['agent']['setup_s']:.2f} s)",
+             "vector engine scaling:",
+             "  agents      s/year   ns/agent-year  floor s   x floor   peak RSS MB  state B/agent"]
+    for r in results["scaling"]:
+        lines.append(f"  {r['agents']:>9,}  {r['s_per_year']:8.4f}  {r['per_agent_year_ns']:12.0f}  "
+                     f"{r['floor_s']:8.5f}  {r['multiple_of_floor']:7.1f}  {r['peak_rss_mb']:11.0f}  "
+                     f"{r['state_bytes_per_agent']:13.0f}")
+    ens = results["ensemble"]
+    rates = ", ".join(f"{k.replace('per_minute_', '').replace('_', ' ')}: {v:.1f}/min"
+                      for k, v in ens.items() if k.startswith("per_minute"))
+    lines.append(f"ensemble ({ens['replications']} replications of the plan at {ens['agents']:,} agents): {rates}")
+    return "\n".join(lines)
+
+
+def main(sizes, engine_agents: int, json_path: Path | None) -> dict:
+    multiprocessing.freeze_support()
+    results = run_bench(tuple(sizes), engine_agents)
+    print(report(results))
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results

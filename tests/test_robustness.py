@@ -1,0 +1,132 @@
+"""Interruption, write failures, failing replications, reproduction."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sim import ensemble, output
+from sim.cli import main
+from tests.conftest import PROJECT, SCENARIOS
+
+STATUS_QUO = SCENARIOS / "status_quo.toml"
+
+
+def _leftovers(folder):
+    return [p.name for p in folder.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_mid_run_leaves_nothing_and_stops_workers(tmp_path, sig, code):
+    out = tmp_path / f"interrupted-{code}"
+    proc = subprocess.Popen(
+        [sys.executable, "run_sim.py", "run", str(SCENARIOS / "plan_to_2035.toml"), "--agents", "100000",
+         "--replications", "6", "--workers", "2", "--out", str(out)],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # start-up done, replications running in the workers
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "no results written" in err
+    assert not out.exists()
+    assert _leftovers(tmp_path) == []
+    time.sleep(0.5)
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(out) not in ps, "worker processes outlived the run"
+
+
+def test_write_failure_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    def disk_full(path, frame):
+        path.write_text("partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(output, "write_timeseries", disk_full)
+    out = tmp_path / "full"
+    code = main(["run", str(STATUS_QUO), "--agents", "3000", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "No space left on device" in err
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_forced_replacement_failing_keeps_old_results(tmp_path, monkeypatch):
+    out = tmp_path / "kept"
+    assert main(["run", str(STATUS_QUO), "--agents", "3000", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(output, "write_json", lambda *a: (_ for _ in ()).throw(OSError(errno.EACCES, "denied")))
+    assert main(["run", str(STATUS_QUO), "--agents", "3000", "--seed", "5", "--out", str(out), "--force"]) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _leftovers(tmp_path) == []
+
+
+def _fail_on_second_seed(monkeypatch):
+    real = ensemble.run_one
+    bad = ensemble.replication_seeds(20200, 3)[1]
+
+    def flaky(scenario, seed, agents=None, engine="vector"):
+        if seed == bad:
+            raise FloatingPointError("injected failure")
+        return real(scenario, seed, agents, engine)
+
+    monkeypatch.setattr(ensemble, "run_one", flaky)
+    return bad
+
+
+def test_failing_replication_fails_cleanly(tmp_path, monkeypatch, capsys):
+    bad = _fail_on_second_seed(monkeypatch)
+    out = tmp_path / "failed"
+    code = main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "3", "--workers", "1",
+                 "--out", str(out)])
+    assert code == 1
+    assert f"seed {bad}" in capsys.readouterr().err
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_keep_going_reports_missing_replications(tmp_path, monkeypatch, capsys):
+    bad = _fail_on_second_seed(monkeypatch)
+    out = tmp_path / "partial"
+    code = main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "3", "--workers", "1",
+                 "--keep-going", "--out", str(out)])
+    assert code == 0
+    assert f"seed {bad}" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert [f["seed"] for f in summary["failed_replications"]] == [bad]
+    assert "injected failure" in summary["failed_replications"][0]["error"]
+    assert "gap_pp_p90" in pd.read_csv(out / "timeseries.csv").columns
+
+
+def test_serial_and_pool_give_identical_bytes(tmp_path):
+    serial, pool = tmp_path / "serial", tmp_path / "pool"
+    for folder, workers in ((serial, "1"), (pool, "2")):
+        assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "3", "--workers", workers,
+                     "--out", str(folder)]) == 0
+    assert (serial / "timeseries.csv").read_bytes() == (pool / "timeseries.csv").read_bytes()
+
+
+def test_reproduce_matches_and_detects_tampering(tmp_path, capsys):
+    out = tmp_path / "orig"
+    assert main(["run", str(SCENARIOS / "plan.toml"), "--agents", "3000", "--replications", "2",
+                 "--out", str(out)]) == 0
+    assert main(["reproduce", str(out / "summary.json")]) == 0
+    assert "reproduced" in capsys.readouterr().out
+    table = pd.read_csv(out / "timeseries.csv")
+    table.loc[3, "gap_pp"] += 0.01
+    output.write_timeseries(out / "timeseries.csv", table)
+    assert main(["reproduce", str(out / "summary.json")]) == 1
+    assert "NOT reproduced" in capsys.readouterr().out
+
+
+def test_reproduce_rejects_a_file_that_is_not_a_summary(tmp_path, capsys):
+    bogus = tmp_path / "summary.json"
+    bogus.write_text("{}")
+    assert main(["reproduce", str(bogus)]) == 2
+    assert "expected a summary.json" in capsys.readouterr().err
