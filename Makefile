@@ -1,6 +1,6 @@
 # Two commands do all the set-up: `make run` and `make test`.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 SCENARIOS := scenarios/status_quo.toml scenarios/plan.toml
 REPLICATIONS ?= 8
@@ -34,4 +34,4 @@ baseline: $(VENV)/.installed-dev
 	$(PY) scripts/refresh_baseline.py
 
 clean:
-	rm -rf $(VENV) results/*/ results/*.png
+	rm -rf .venv .venv-newer results/*/ results/*.png

@@ -167,7 +167,7 @@ def plot_attribution(table: pd.DataFrame, year: int, method: str, path: Path) ->
     ax.set_yticks(list(y))
     ax.set_yticklabels([f"{m} (art. {article_number(a)})" for m, a in zip(table["measure"], table["article"])],
                        fontsize=8)
-    ax.set_xlabel(f"effect on the {year} gap, percentage points (negative narrows it); bars: 90 % intervals")
+    ax.set_xlabel(f"effect on the {year} gap, pp (negative narrows it); error bars: 90 % intervals")
     ax.set_title("What each measure of the plan does to the resident-hukou gap")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)

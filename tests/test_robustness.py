@@ -28,10 +28,10 @@ def _leftovers(folder):
 def test_signal_mid_run_leaves_nothing_and_stops_workers(tmp_path, sig, code):
     out = tmp_path / f"interrupted-{code}"
     proc = subprocess.Popen(
-        [sys.executable, "run_sim.py", "run", str(SCENARIOS / "plan_to_2035.toml"), "--agents", "100000",
+        [sys.executable, "run_sim.py", "run", str(SCENARIOS / "plan_to_2035.toml"), "--agents", "1000000",
          "--replications", "6", "--workers", "2", "--out", str(out)],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # start-up done, replications running in the workers
+    time.sleep(4.0)  # start-up done, replications running in the workers (the run needs about 30 s)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
