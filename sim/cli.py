@@ -78,12 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "in plain Python (the readable specification, for checking)")
     run.add_argument("--keep-going", action="store_true",
                      help="if a replication fails, summarize the others and list the failed ones")
-    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     rep = sub.add_parser("reproduce", help="rerun a finished run from its summary.json and compare the numbers")
     rep.add_argument("summary", type=Path, help="summary.json written by 'run'")
     rep.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
-    rep.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
     cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files; the first is the reference")
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--agents", type=_positive_int, help="agents (default: the first scenario's)")
     cmp_.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
     cmp_.add_argument("--force", action="store_true", help="replace an existing results folder")
-    cmp_.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     att = sub.add_parser("attribute", help="split the plan's effect on the 2025 gap among its measures")
     att.add_argument("plan", type=Path, help="scenario with the measures to attribute")
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
     att.add_argument("--out", type=Path, help="results folder (default results/attribution-<plan name>)")
     att.add_argument("--force", action="store_true", help="replace an existing results folder")
-    att.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    att.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     bench = sub.add_parser("bench", help="benchmark the engines, scaling in agents and ensembles")
     bench.add_argument("--agents", type=_positive_int, nargs="+", default=[10_000, 100_000, 1_000_000],
@@ -114,15 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--engine-agents", type=_positive_int, default=100_000,
                        help="agents for the vector-against-agent engine comparison (default 100000)")
     bench.add_argument("--json", type=Path, help="also write the figures as JSON")
-    bench.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
     plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
-    plot.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    plot.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
-    pol.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    pol.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

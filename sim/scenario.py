@@ -143,6 +143,18 @@ def _number(path, key: str, value: object, low: float, high: float, integer: boo
     return int(value) if integer else float(value)
 
 
+def _run_values(shown: Path, run: dict) -> tuple[int, int, int, int]:
+    start = _number(shown, "run.start_year", run.get("start_year", 2020), 1900, MAX_END_YEAR, integer=True)
+    if start not in SUPPORTED_START_YEARS:
+        raise ScenarioError(shown, "run.start_year",
+                            f"a year with a starting state in the data ({', '.join(map(str, SUPPORTED_START_YEARS))})",
+                            start)
+    end = _number(shown, "run.end_year", run.get("end_year", 2025), start + 1, MAX_END_YEAR, integer=True)
+    agents = _number(shown, "run.agents", run.get("agents", 200_000), 1_000, MAX_AGENTS, integer=True)
+    seed = _number(shown, "run.seed", run.get("seed", 1), 0, 2**32 - 1, integer=True)
+    return start, end, agents, seed
+
+
 def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     """Read, resolve (``extends``) and validate a scenario file.
 
@@ -174,17 +186,10 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         raise ScenarioError(shown, "description", "a string", description)
 
     run = dict(_check_keys(shown, "run", data.get("run", {}), RUN_KEYS))
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            run[key] = value
-    start = _number(shown, "run.start_year", run.get("start_year", 2020), 1900, MAX_END_YEAR, integer=True)
-    if start not in SUPPORTED_START_YEARS:
-        raise ScenarioError(shown, "run.start_year",
-                            f"a year with a starting state in the data ({', '.join(map(str, SUPPORTED_START_YEARS))})",
-                            start)
-    end = _number(shown, "run.end_year", run.get("end_year", 2025), start + 1, MAX_END_YEAR, integer=True)
-    agents = _number(shown, "run.agents", run.get("agents", 200_000), 1_000, MAX_AGENTS, integer=True)
-    seed = _number(shown, "run.seed", run.get("seed", 1), 0, 2**32 - 1, integer=True)
+    start, end, agents, seed = _run_values(shown, run)  # the file's own values must be valid
+    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    if given:
+        start, end, agents, seed = _run_values(shown, {**run, **given})
 
     overrides_p = _check_keys(shown, "parameters", data.get("parameters", {}), tuple(PARAMETERS))
     checked = {}

@@ -272,3 +272,48 @@ def test_attribute_without_policies_is_bad_input(tmp_path, capsys):
     assert code == 2
     assert "no policy is enabled" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+BAD_SCENARIOS = {
+    "unknown_top_key": ('extends = "status_quo.toml"\nbogus = 1\n', "bogus"),
+    "unknown_policy": ('extends = "status_quo.toml"\n[policies.no_such_measure]\n', "policies.no_such_measure"),
+    "unknown_policy_param": ('extends = "status_quo.toml"\n[policies.land_rights_kept]\nbogus = 1\n',
+                             "policies.land_rights_kept.bogus"),
+    "wrong_type": ('extends = "status_quo.toml"\n[run]\nagents = "many"\n', "run.agents"),
+    "table_for_number": ('extends = "status_quo.toml"\n[run]\nseed = { a = 1 }\n', "run.seed"),
+    "share_above_one": ('extends = "status_quo.toml"\n[city_classes.mega]\nservice_access = 1.5\n',
+                        "city_classes.mega.service_access"),
+    "start_after_end": ('extends = "status_quo.toml"\n[run]\nend_year = 2019\n', "run.end_year"),
+    "year_without_data": ('extends = "status_quo.toml"\n[run]\nstart_year = 2010\n', "run.start_year"),
+    "policy_start_outside": ('extends = "status_quo.toml"\n[policies.land_rights_kept]\nstart = 2040\n',
+                             "policies.land_rights_kept.start"),
+    "huge_agents": ('extends = "status_quo.toml"\n[run]\nagents = 1e300\n', "run.agents"),
+    "missing_extends": ('extends = "nowhere.toml"\n', "extends"),
+    "empty": ("", ""),
+    "invalid_toml": ("name = \n", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCENARIOS))
+def test_bad_scenario_one_line_exit_2_nothing_written(case, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "status_quo.toml").write_text(STATUS_QUO.read_text())
+    text, key = BAD_SCENARIOS[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--agents", "2000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert str(path) in err and key in err and "expected" in err
+    assert not (tmp_path / "results").exists()
+
+
+def test_binary_scenario_file_and_debug_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "binary.toml"
+    path.write_bytes(bytes(range(256)))
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "UTF-8" in err and err.count("\n") == 1
+    assert main(["--debug", "run", str(path)]) == 2
+    assert "Traceback" in capsys.readouterr().err
