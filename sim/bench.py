@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.parallel import _context
+from sim.executor import _context
 
 PLAN = Path(__file__).resolve().parent.parent / "scenarios" / "plan.toml"
 
@@ -78,7 +78,7 @@ def _replication(seed: int) -> None:
 
 def ensemble_rate(workers: int, replications: int) -> float:
     """Replications per minute of the plan at 50,000 agents."""
-    from sim.parallel import map_jobs
+    from sim.executor import map_jobs
 
     t0 = time.perf_counter()
     map_jobs(_replication, range(replications), workers)

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--replications", type=_replications, default=1,
                      help="independent replications; rates are reported as median, p10 and p90")
     run.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--engine", choices=("vector", "agent"), default="vector",
                      help="vector: decisions for all agents at once (default); agent: each Mesa agent decides "
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reproduce", help="rerun a finished run from its summary.json and compare the numbers")
     rep.add_argument("summary", type=Path, help="summary.json written by 'run'")
     rep.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
+    rep.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
     rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
@@ -92,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--seed", type=_seed, help="random seed shared by all scenarios (default: the first's)")
     cmp_.add_argument("--agents", type=_positive_int, help="agents (default: the first scenario's)")
     cmp_.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
+    cmp_.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
     cmp_.add_argument("--force", action="store_true", help="replace an existing results folder")
     cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -104,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--seed", type=_seed, help="random seed (default: the plan's)")
     att.add_argument("--agents", type=_positive_int, default=50_000, help="agents per run (default 50,000)")
     att.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
+    att.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
     att.add_argument("--out", type=Path, help="results folder (default results/attribution-<plan name>)")
     att.add_argument("--force", action="store_true", help="replace an existing results folder")
     att.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -137,7 +145,7 @@ def cmd_run(args) -> int:
     started = time.perf_counter()
     seeds = ensemble.replication_seeds(scenario.seed, args.replications)
     results = ensemble.run_replications(scenario, seeds, workers=args.workers, keep_going=args.keep_going,
-                                        engine=args.engine)
+                                        engine=args.engine, scheduler=args.scheduler)
     table = ensemble.summarize(results)
     wall = time.perf_counter() - started
     failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
@@ -200,7 +208,8 @@ def cmd_reproduce(args) -> int:
     engine = summary.get("engine", "vector")
     if engine not in ("vector", "agent"):
         raise InputError(f"{args.summary}: engine: expected 'vector' or 'agent' (got {engine!r})")
-    results = ensemble.run_replications(scenario, seeds, workers=args.workers, engine=engine)
+    results = ensemble.run_replications(scenario, seeds, workers=args.workers, engine=engine,
+                                        scheduler=args.scheduler)
     table = ensemble.summarize(results)
     fresh = args.summary.parent / ".reproduce-timeseries.csv"
     try:
@@ -237,7 +246,7 @@ def cmd_compare(args) -> int:
     output.check_target(target, args.force)
     started = time.perf_counter()
     try:
-        result = compare.compare(scenarios, seed, args.replications, agents, args.workers)
+        result = compare.compare(scenarios, seed, args.replications, agents, args.workers, args.scheduler)
     except ValueError as err:
         raise InputError(str(err)) from None
     table = result.table()
@@ -270,7 +279,8 @@ def cmd_attribute(args) -> int:
     output.check_target(target, args.force)
     started = time.perf_counter()
     try:
-        result = compare.attribute(plan, base, seed, args.replications, args.agents, args.workers, args.year)
+        result = compare.attribute(plan, base, seed, args.replications, args.agents, args.workers, args.year,
+                                   args.scheduler)
     except ValueError as err:
         raise InputError(str(err)) from None
     table = result.table()
@@ -332,6 +342,7 @@ def cmd_policies(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from sim.executor import SchedulerError
     from sim.output import OutputExistsError
     from sim.scenario import ScenarioError
 
@@ -343,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     except Terminated:
         print("terminated; no results written", file=sys.stderr)
         return 143
-    except (ScenarioError, OutputExistsError, InputError) as err:
+    except (ScenarioError, OutputExistsError, InputError, SchedulerError) as err:
         if args.debug:
             traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)

@@ -45,6 +45,13 @@ def official_series(quantity: str) -> pd.Series:
     raise KeyError(f"no official series {quantity!r}")
 
 
+@lru_cache(maxsize=None)
+def _driver(quantity: str) -> tuple[dict[int, float], int, int]:
+    """A driver series as a plain dict (looked up every simulated year), with its first and last year."""
+    series = official_series(quantity)
+    return {int(y): float(v) for y, v in series.items()}, int(series.index.min()), int(series.index.max())
+
+
 def census_age_2020() -> np.ndarray:
     """Population by single year of age 0..MAX_AGE (persons), 2020 census.
 
@@ -87,30 +94,30 @@ def births(year: int, population: float) -> float:
     Years after the last published figure keep the last published crude birth
     rate (assumed; stated in docs/ODD.md).
     """
-    series = official_series("births")
-    if year in series.index:
+    series, first, _ = _driver("births")
+    if year in series:
         return series[year] * TEN_THOUSAND
-    if year < series.index.min():
-        raise KeyError(f"no births before {series.index.min()}")
-    rates = official_series("crude_birth_rate")
-    return rates[rates.index.max()] / 1000.0 * population
+    if year < first:
+        raise KeyError(f"no births before {first}")
+    rates, _, last = _driver("crude_birth_rate")
+    return rates[last] / 1000.0 * population
 
 
 def crude_death_rate(year: int) -> float:
     """Deaths per person in ``year``: published where known, else the last published."""
-    rates = official_series("crude_death_rate")
-    if year < rates.index.min():
-        raise KeyError(f"no crude death rate before {rates.index.min()}")
-    return rates[min(year, rates.index.max())] / 1000.0
+    rates, first, last = _driver("crude_death_rate")
+    if year < first:
+        raise KeyError(f"no crude death rate before {first}")
+    return rates[min(year, last)] / 1000.0
 
 
 def gdp_growth(year: int, after_data: float) -> float:
     """Real GDP growth in ``year`` (fraction); ``after_data`` percent past the data."""
-    series = official_series("gdp_real_growth")
-    if year in series.index:
+    series, first, _ = _driver("gdp_real_growth")
+    if year in series:
         return series[year] / 100.0
-    if year < series.index.min():
-        raise KeyError(f"no GDP growth before {series.index.min()}")
+    if year < first:
+        raise KeyError(f"no GDP growth before {first}")
     return after_data / 100.0
 
 

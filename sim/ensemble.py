@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import TIMESERIES_COLUMNS, UrbanizationModel
-from sim.parallel import map_jobs
+from sim.executor import map_jobs
 from sim.scenario import Scenario
 
 RATE_COLUMNS = ("resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp")
@@ -62,7 +62,8 @@ def _run_one_args(args) -> RunResult:
 
 
 def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = None,
-                     workers: int | None = None, keep_going: bool = False, engine: str = "vector") -> list[RunResult]:
+                     workers: int | None = None, keep_going: bool = False, engine: str = "vector",
+                     scheduler: str | None = None) -> list[RunResult]:
     """Run every seed; in a process pool when there is more than one.
 
     A replication that raises stops the run with ``ReplicationError`` naming
@@ -77,7 +78,8 @@ def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = 
             if not keep_going:
                 raise ReplicationError(f"replication with seed {result.seed} failed: {result.error}")
 
-    return map_jobs(_run_one_args, [(scenario, s, agents, engine) for s in seeds], workers, on_result=check)
+    return map_jobs(_run_one_args, [(scenario, s, agents, engine) for s in seeds], workers, on_result=check,
+                    scheduler=scheduler, progress=f"{scenario.name}: replications")
 
 
 def summarize(results: list[RunResult]) -> pd.DataFrame:

@@ -130,3 +130,25 @@ def test_reproduce_rejects_a_file_that_is_not_a_summary(tmp_path, capsys):
     bogus.write_text("{}")
     assert main(["reproduce", str(bogus)]) == 2
     assert "expected a summary.json" in capsys.readouterr().err
+
+
+def test_dask_cluster_gives_the_same_bytes_as_the_local_pool(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    local = tmp_path / "local"
+    assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "3", "--out", str(local)]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        on_dask = tmp_path / "dask"
+        assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "3",
+                     "--scheduler", cluster.scheduler_address, "--out", str(on_dask)]) == 0
+    assert (local / "timeseries.csv").read_bytes() == (on_dask / "timeseries.csv").read_bytes()
+
+
+def test_unreachable_scheduler_is_bad_input(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "nowhere"
+    code = main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "2",
+                 "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)])
+    assert code == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()
