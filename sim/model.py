@@ -43,6 +43,7 @@ from sim.population import LAND_SHARE, build_initial_state, education_draw, insu
 from sim.scenario import Scenario
 from sim.settlement import POINTS, CONDITIONS, RuleArrays, apply_quotas, eligible, points_score
 from sim.state import NO_PARENT, ORIGIN, RURAL, URBAN
+from sim.start_state import start_state
 from sim.streams import Streams
 
 ADULT_AGE = 16
@@ -75,9 +76,9 @@ class UrbanizationModel(mesa.Model):
         self.streams = Streams(seed)
         self.year = scenario.start_year
 
-        total = datasets.official("total_population", self.year) * TEN_THOUSAND
-        urban = total * datasets.official("resident_urbanization_rate_revised", self.year) / 100
-        self.cities = build_city_system(urban)
+        start = start_state(self.year)
+        self.cities = build_city_system(start.total_population * start.resident_rate)
+        self.wage_index = start.income_index  # reported wages: migrant income of the year against 2020
         init = build_initial_state(agents or scenario.agents, self.cities, self.params,
                                    self.streams.generator("init", self.year), self.year)
         self.people = init.people
@@ -207,6 +208,9 @@ class UrbanizationModel(mesa.Model):
 
     def _apply_policies(self) -> None:
         levers = self.baseline.copy()
+        for change in self.scenario.rule_changes:  # settlement rules changed by documents (history)
+            if change.start < self.year + 1.0:
+                change.apply(levers.rules, self.cities.size_class)
         for policy in self.policies:
             intensity = policy.intensity(self.year + 1.0)  # strength reached by 31 December
             if intensity > 0:
@@ -286,6 +290,7 @@ class UrbanizationModel(mesa.Model):
         p, lev, prm = self.people, self.levers, self.params
         growth = datasets.gdp_growth(self.year, prm["gdp_growth_after_data"])
         self.jobs *= np.maximum(1.0 + prm["job_gdp_elasticity"] * growth + lev.job_growth_extra, 0.0)
+        self.wage_index *= 1.0 + prm["wage_gdp_elasticity"] * growth
         self.labour = self._labour_by_city()
         ratio = np.clip(self.jobs / np.maximum(self.labour, 1.0), *WAGE_RATIO_BOUNDS)
         ceiling = min(1.0, prm["max_employment_rate"] + lev.employment_extra)
@@ -646,7 +651,8 @@ class UrbanizationModel(mesa.Model):
             "migrant_workers_total": working.sum() * w,
             "migrant_workers_outside_township": (in_cities_proper.sum()
                                                  + self._origin_outside_share * origin_workers.sum()) * w,
-            "mean_migrant_wage": float(p.view("wage")[employed].mean()) if employed.any() else 0.0,
+            "mean_migrant_wage": (float(p.view("wage")[employed].mean()) * self.wage_index
+                                  if employed.any() else 0.0),
             "mean_age_migrant_workers": float(age[working].mean()) if working.any() else 0.0,
             "share_migrant_workers_over_50": float((age[working] > 50).mean()) if working.any() else 0.0,
             "left_behind_children": (kids & (loc == ORIGIN) & (parent_loc != ORIGIN)).sum() * w,

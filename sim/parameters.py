@@ -176,6 +176,10 @@ _SPECS: dict[str, ParameterSpec] = {
                                        "rent rises with city size; 0.35 gives about a "
                                        "sixth of the mega-city share in a town of "
                                        "100,000", "ratio"),
+    "wage_gdp_elasticity": _P(0.9, 0.0, 3.0, "calibrated",
+                              "growth of the reported (nominal) migrant wage per point of real "
+                              "GDP growth; fitted to NBS migrant income 2015-2020 by the "
+                              "calibration; decisions use real 2020 yuan and ignore it", "ratio"),
     "gdp_growth_after_data": _P(4.5, -10.0, 15.0, "assumed",
                                 "real GDP growth for years after the last published "
                                 "figure (2024); near current medium-term projections",

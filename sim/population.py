@@ -34,7 +34,8 @@ import numpy as np
 
 from sim import datasets
 from sim.cities import COUNTY, CitySystem
-from sim.datasets import MAX_AGE, TEN_THOUSAND
+from sim.datasets import MAX_AGE
+from sim.start_state import start_state
 from sim.decisions import DISTANCE_SCALE_KM
 from sim.state import ORIGIN, PersonArrays
 
@@ -163,18 +164,15 @@ def gap_targets(cities: CitySystem, gap_total: float) -> np.ndarray:
 def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.random.Generator,
                         base_year: int = 2020) -> InitialState:
     """Synthesize the rural-hukou agents and the urban-hukou stock for ``base_year``."""
-    total = datasets.official("total_population", base_year) * TEN_THOUSAND
-    resident_rate = datasets.official("resident_urbanization_rate_revised", base_year) / 100
-    hukou_rate = datasets.official("hukou_urbanization_rate", base_year) / 100
+    state = start_state(base_year)
+    total = state.total_population
+    resident_rate, hukou_rate = state.resident_rate, state.hukou_rate
     urban_total = total * resident_rate
     gap_total = total * (resident_rate - hukou_rate)
     rural_total = total - urban_total
 
-    by_age = datasets.census_age_2020()
-    by_age *= total / by_age.sum()
-    rural = rural_age_tilt(by_age, rural_total,
-                           datasets.official("age_share_60_plus_rural", base_year) / 100,
-                           datasets.official("age_share_65_plus_rural", base_year) / 100)
+    by_age = state.population_by_age.copy()
+    rural = rural_age_tilt(by_age, rural_total, state.rural_share_60, state.rural_share_65)
     urban = by_age - rural
     gap = gap_by_age(urban, gap_total)
     urban_hukou = urban - gap
@@ -234,9 +232,9 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
     people.insurance_years[rows] = np.where(insured & in_city_rows, people.years_in_city[rows], 0)
 
     working_age = (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1])
-    in_cities_workers = datasets.official("migrant_workers_living_in_cities", base_year) * TEN_THOUSAND
-    all_workers = datasets.official("migrant_workers_total", base_year) * TEN_THOUSAND
-    outside_township = datasets.official("migrant_workers_outside_township", base_year) * TEN_THOUSAND
+    in_cities_workers = state.migrants_in_towns
+    all_workers = state.migrant_workers_total
+    outside_township = state.migrant_workers_outside_township
     town_working = (in_town & working_age).sum() * persons_per_agent
     origin_working = (~in_town & working_age).sum() * persons_per_agent
     p_town = in_cities_workers / town_working

@@ -24,16 +24,19 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from sim.cities import SIZE_CLASSES
 from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
 from sim.parameters import PARAMETERS, Parameters
 from sim.policies import COMMON_KEYS, REGISTRY, Policy, make_policy
 from sim.settlement import RULE_KEYS, RULE_KINDS, SettlementRule
 
-SUPPORTED_START_YEARS = (2020,)
+SUPPORTED_START_YEARS = (2015, 2020)
 MAX_END_YEAR = 2060
 MAX_AGENTS = 20_000_000
-TOP_KEYS = ("name", "description", "extends", "run", "parameters", "city_classes", "settlement", "policies")
+TOP_KEYS = ("name", "description", "extends", "run", "parameters", "city_classes", "settlement", "rule_changes",
+            "policies")
 RUN_KEYS = ("start_year", "end_year", "agents", "seed")
 
 
@@ -45,6 +48,21 @@ class ScenarioError(ValueError):
         where = f"{self.path}: {key}: " if key else f"{self.path}: "
         detail = f" (got {got!r})" if got is not None else ""
         super().__init__(f"{where}expected {expected}{detail}")
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """Settlement rules of some size classes replaced from a date (a document's entry into force)."""
+
+    label: str
+    start: float  # decimal year
+    classes: tuple[str, ...]
+    values: dict  # rule keys -> values (``kind`` as a name)
+
+    def apply(self, rules, size_class: np.ndarray) -> None:
+        mask = np.isin(size_class, [SIZE_CLASSES.index(c) for c in self.classes])
+        for key, value in self.values.items():
+            getattr(rules, key)[mask] = RULE_KINDS.index(value) if key == "kind" else value
 
 
 @dataclass
@@ -64,6 +82,7 @@ class Scenario:
     class_values: dict[str, dict[str, float]]
     rules: dict[str, SettlementRule]
     policy_settings: dict[str, dict] = field(default_factory=dict)
+    rule_changes: tuple[RuleChange, ...] = ()
 
     def build_policies(self) -> list[Policy]:
         """Fresh policy objects for the enabled policies, in registry order."""
@@ -223,6 +242,34 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
             values[key] = _number(shown, f"settlement.{cls}.{key}", value, 0.0, high)
         rules[cls] = SettlementRule(**values)
 
+    changes_in = data.get("rule_changes", {})
+    if not isinstance(changes_in, dict):
+        raise ScenarioError(shown, "rule_changes", "a table of named tables", type(changes_in).__name__)
+    rule_changes = []
+    for label, table in changes_in.items():
+        prefix = f"rule_changes.{label}"
+        _check_keys(shown, prefix, table, ("start", "classes", *RULE_KEYS))
+        if "start" not in table or "classes" not in table:
+            raise ScenarioError(shown, prefix, "keys start and classes", "missing")
+        change_start = _number(shown, f"{prefix}.start", table["start"], start, end + 1)
+        classes = table["classes"]
+        if not isinstance(classes, list) or not classes or any(c not in SIZE_CLASSES for c in classes):
+            raise ScenarioError(shown, f"{prefix}.classes", f"a list of size classes from {', '.join(SIZE_CLASSES)}",
+                                classes)
+        values = {}
+        for key, value in table.items():
+            if key in ("start", "classes"):
+                continue
+            if key == "kind":
+                if value not in RULE_KINDS:
+                    raise ScenarioError(shown, f"{prefix}.kind", f"one of {', '.join(RULE_KINDS)}", value)
+                values[key] = value
+            else:
+                high = 1.0 if key == "annual_quota_share" else 1000.0
+                values[key] = _number(shown, f"{prefix}.{key}", value, 0.0, high)
+        rule_changes.append(RuleChange(label, change_start, tuple(classes), values))
+    rule_changes.sort(key=lambda c: c.start)
+
     policies_in = _check_keys(shown, "policies", data.get("policies", {}), tuple(REGISTRY))
     policy_settings = {}
     for policy in REGISTRY:  # registry order: the order policies act each year
@@ -253,5 +300,5 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
     return Scenario(
         name=name, description=description, path=str(path), sha256=sha256, resolved=resolved,
         start_year=start, end_year=end, agents=agents, seed=seed, parameters=parameters,
-        class_values=class_values, rules=rules, policy_settings=policy_settings,
+        class_values=class_values, rules=rules, policy_settings=policy_settings, rule_changes=tuple(rule_changes),
     )
