@@ -16,10 +16,42 @@ from sim.parameters import PARAMETERS  # noqa: E402
 
 
 def table() -> str:
-    lines = ["| parameter | value | range | unit | kind | source or reason |", "|---|---|---|---|---|---|"]
+    """Every parameter with the value runs use (the calibration's best fit for calibrated ones)."""
+    from sim.calibration import load_calibration
+
+    calibration = load_calibration()
+    best = calibration.best if calibration else {}
+    lines = ["| parameter | value | allowed range | unit | kind | source or reason |", "|---|---|---|---|---|---|"]
     for name, spec in PARAMETERS.items():
-        lines.append(f"| `{name}` | {spec.default:g} | {spec.low:g} to {spec.high:g} | {spec.unit} | {spec.kind} "
+        value = best.get(name, spec.default)
+        shown = f"{value:.4g}" + (" (sim/data/calibration.toml)" if name in best else "")
+        lines.append(f"| `{name}` | {shown} | {spec.low:g} to {spec.high:g} | {spec.unit} | {spec.kind} "
                      f"| {spec.source} |")
+    return "\n".join(lines)
+
+
+def sensitivity_table() -> str:
+    from sim.sensitivity import RANGES
+
+    lines = ["| parameter | low | high | why |", "|---|---|---|---|"]
+    lines += [f"| `{name}` | {lo:g} | {hi:g} | {why} |" for name, (lo, hi, why) in RANGES.items()]
+    return "\n".join(lines)
+
+
+def calibration_fit_table() -> str:
+    from sim.calibration import CALIBRATION_FILE, FITTED
+
+    fit_csv = CALIBRATION_FILE.with_name(CALIBRATION_FILE.stem + "_fit.csv")
+    lines = [f"Fitted: {', '.join(f'`{n}`' for n in FITTED)}.", "",
+             "| target | year | official | simulated (best fit) |", "|---|---|---|---|"]
+    if fit_csv.is_file():
+        import pandas as pd
+
+        fit = pd.read_csv(fit_csv)
+        for row in fit.itertuples():
+            big = abs(row.observed) > 1e5
+            fmt = (lambda v: f"{v / 1e6:.1f} M") if big else (lambda v: f"{v:.2f}")
+            lines.append(f"| {row.target} | {row.year} | {fmt(row.observed)} | {fmt(row.simulated)} |")
     return "\n".join(lines)
 
 

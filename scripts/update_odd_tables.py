@@ -1,17 +1,15 @@
 #!/usr/bin/env python3
-"""Rewrite the generated tables of docs/ODD.md from the code.
+"""Rewrite the generated tables of docs/ODD.md from the code and the calibration file.
 
-    python scripts/update_odd_tables.py            # parameter table only (instant)
-    python scripts/update_odd_tables.py --residuals  # also the calibration residuals (about 10 s)
+    python scripts/update_odd_tables.py
 
-Tables sit between ``<!-- name -->`` and ``<!-- /name -->`` markers.
+Tables sit between ``<!-- name -->`` and ``<!-- /name -->`` markers:
+parameters (with the calibrated values), policies, sensitivity ranges and the
+calibration fit. tests/test_docs.py fails when any of them is stale.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
 import re
 import sys
 from pathlib import Path
@@ -23,6 +21,9 @@ sys.path.insert(0, str(PROJECT))
 import parameter_table  # noqa: E402
 
 ODD = PROJECT / "docs" / "ODD.md"
+BLOCKS = {"parameter-table": parameter_table.table, "policy-table": parameter_table.policy_table,
+          "sensitivity-ranges": parameter_table.sensitivity_table,
+          "calibration-fit": parameter_table.calibration_fit_table}
 
 
 def replace_block(text: str, name: str, body: str) -> str:
@@ -32,28 +33,10 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: f"<!-- {name} -->\n{body}\n<!-- /{name} -->", text)
 
 
-def calibration_table() -> str:
-    import fit_intercepts
-
-    defaults = fit_intercepts.load_scenario(PROJECT / "scenarios" / "status_quo.toml").parameters
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        fit_intercepts.report([defaults[n] for n in fit_intercepts.NAMES])
-    rows = ["| target (first simulated year; 2015-2020 average) | official | simulated |", "|---|---|---|"]
-    for line in buffer.getvalue().strip().splitlines()[1:]:
-        label, official, simulated = line.rsplit(None, 2)
-        rows.append(f"| {label.strip()} | {official} | {simulated} |")
-    return "\n".join(rows)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--residuals", action="store_true", help="also rerun the calibration check")
-    args = parser.parse_args()
-    text = replace_block(ODD.read_text(encoding="utf-8"), "parameter-table", parameter_table.table())
-    text = replace_block(text, "policy-table", parameter_table.policy_table())
-    if args.residuals:
-        text = replace_block(text, "calibration-table", calibration_table())
+    text = ODD.read_text(encoding="utf-8")
+    for name, generate in BLOCKS.items():
+        text = replace_block(text, name, generate())
     ODD.write_text(text, encoding="utf-8")
     print(f"updated {ODD.relative_to(PROJECT)}")
 

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
     run.add_argument("--scheduler", metavar="ADDRESS",
                       help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
+    run.add_argument("--fixed-parameters", action="store_true",
+                      help="use the best-fit calibrated parameters in every replication (default: draw them from "
+                           "the calibration's accepted set when there are several replications)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--engine", choices=("vector", "agent"), default="vector",
                      help="vector: decisions for all agents at once (default); agent: each Mesa agent decides "
@@ -98,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
     cmp_.add_argument("--scheduler", metavar="ADDRESS",
                       help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
+    cmp_.add_argument("--fixed-parameters", action="store_true",
+                      help="use the best-fit calibrated parameters in every replication (default: draw them from "
+                           "the calibration's accepted set when there are several replications)")
     cmp_.add_argument("--force", action="store_true", help="replace an existing results folder")
     cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -112,9 +118,35 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
     att.add_argument("--scheduler", metavar="ADDRESS",
                       help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
+    att.add_argument("--fixed-parameters", action="store_true",
+                      help="use the best-fit calibrated parameters in every replication (default: draw them from "
+                           "the calibration's accepted set when there are several replications)")
     att.add_argument("--out", type=Path, help="results folder (default results/attribution-<plan name>)")
     att.add_argument("--force", action="store_true", help="replace an existing results folder")
     att.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    cal = sub.add_parser("calibrate", help="fit the calibrated parameters to official series 2015-2020")
+    cal.add_argument("--budget", type=_positive_int, default=200, help="trials (model evaluations) (default 200)")
+    cal.add_argument("--seed", type=_seed, default=2015, help="seed of the search and of the runs (default 2015)")
+    cal.add_argument("--agents", type=_positive_int, default=50_000, help="agents per run (default 50,000)")
+    cal.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
+    cal.add_argument("--scheduler", metavar="ADDRESS", help="evaluate trials on the Dask cluster at ADDRESS")
+    cal.add_argument("--out", type=Path, help="folder for fit.png and fit.csv (default results/calibration)")
+    cal.add_argument("--calibration-file", type=Path, help="where to write the calibration (default sim/data/calibration.toml)")
+    cal.add_argument("--force", action="store_true", help="replace an existing results folder")
+    cal.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    sen = sub.add_parser("sensitivity", help="global sensitivity (Morris) of the 2025 rates to the parameters")
+    sen.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/plan.toml"),
+                     help="scenario (default scenarios/plan.toml)")
+    sen.add_argument("--samples", type=_positive_int, default=10, help="Morris trajectories (default 10)")
+    sen.add_argument("--agents", type=_positive_int, default=30_000, help="agents per run (default 30,000)")
+    sen.add_argument("--seed", type=_seed, default=1, help="seed of the design and of every run (default 1)")
+    sen.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
+    sen.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS")
+    sen.add_argument("--out", type=Path, help="results folder (default results/sensitivity-<scenario>)")
+    sen.add_argument("--force", action="store_true", help="replace an existing results folder")
+    sen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     bench = sub.add_parser("bench", help="benchmark the engines, scaling in agents and ensembles")
     bench.add_argument("--agents", type=_positive_int, nargs="+", default=[10_000, 100_000, 1_000_000],
@@ -138,14 +170,18 @@ def cmd_run(args) -> int:
     from sim import ensemble, output, plots
     from sim.scenario import load_scenario
 
+    from sim.calibration import load_calibration
+
     scenario = load_scenario(args.scenario, {"agents": args.agents, "seed": args.seed})
+    calibration = load_calibration()
     target = args.out or Path("results") / scenario.name
     output.check_target(target, args.force)
 
     started = time.perf_counter()
     seeds = ensemble.replication_seeds(scenario.seed, args.replications)
+    draw = len(seeds) > 1 and not args.fixed_parameters
     results = ensemble.run_replications(scenario, seeds, workers=args.workers, keep_going=args.keep_going,
-                                        engine=args.engine, scheduler=args.scheduler)
+                                        engine=args.engine, scheduler=args.scheduler, draw_parameters=draw)
     table = ensemble.summarize(results)
     wall = time.perf_counter() - started
     failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
@@ -167,6 +203,9 @@ def cmd_run(args) -> int:
         "agents": scenario.agents,
         "persons_per_agent": next(r.persons_per_agent for r in results if r.error is None),
         "engine": args.engine,
+        "draw_parameters": draw,
+        "calibration_file_sha256": calibration.sha256 if calibration else None,
+        "parameters": dict(scenario.parameters),
         "start_year": scenario.start_year,
         "end_year": scenario.end_year,
         "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
@@ -208,8 +247,14 @@ def cmd_reproduce(args) -> int:
     engine = summary.get("engine", "vector")
     if engine not in ("vector", "agent"):
         raise InputError(f"{args.summary}: engine: expected 'vector' or 'agent' (got {engine!r})")
+    from sim.calibration import load_calibration
+
+    calibration = load_calibration()
+    recorded = summary.get("calibration_file_sha256")
+    if recorded and (calibration is None or calibration.sha256 != recorded):
+        print("note: the calibration file differs from the one the run used")
     results = ensemble.run_replications(scenario, seeds, workers=args.workers, engine=engine,
-                                        scheduler=args.scheduler)
+                                        scheduler=args.scheduler, draw_parameters=summary.get("draw_parameters", False))
     table = ensemble.summarize(results)
     fresh = args.summary.parent / ".reproduce-timeseries.csv"
     try:
@@ -246,7 +291,8 @@ def cmd_compare(args) -> int:
     output.check_target(target, args.force)
     started = time.perf_counter()
     try:
-        result = compare.compare(scenarios, seed, args.replications, agents, args.workers, args.scheduler)
+        result = compare.compare(scenarios, seed, args.replications, agents, args.workers, args.scheduler,
+                                 draw_parameters=not args.fixed_parameters)
     except ValueError as err:
         raise InputError(str(err)) from None
     table = result.table()
@@ -280,7 +326,7 @@ def cmd_attribute(args) -> int:
     started = time.perf_counter()
     try:
         result = compare.attribute(plan, base, seed, args.replications, args.agents, args.workers, args.year,
-                                   args.scheduler)
+                                   args.scheduler, draw_parameters=not args.fixed_parameters)
     except ValueError as err:
         raise InputError(str(err)) from None
     table = result.table()
@@ -298,6 +344,63 @@ def cmd_attribute(args) -> int:
         output.write_json(folder / "summary.json", summary)
         plots.plot_attribution(table, result.year, result.method, folder / "attribution.png")
     print(result.summary_markdown())
+    print(f"-> {target}")
+    return EXIT_OK
+
+
+def cmd_calibrate(args) -> int:
+    from importlib import metadata
+
+    from sim import calibration, output, plots
+
+    target = args.out or Path("results") / "calibration"
+    output.check_target(target, args.force)
+    started = time.perf_counter()
+    result = calibration.calibrate(args.budget, args.seed, args.agents, workers=args.workers, scheduler=args.scheduler)
+    try:
+        version = metadata.version("urbanization-sim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    best_series = calibration._evaluate((result.best, result.seeds, result.agents))
+    band = [calibration._evaluate((vector, result.seeds[:1], result.agents)) for vector, _ in result.accepted[:20]]
+    fit = calibration.fit_table(best_series)
+    cal_path = args.calibration_file or calibration.CALIBRATION_FILE
+    with output.atomic_folder(target, args.force) as folder:
+        output.write_timeseries(folder / "fit.csv", fit)
+        plots.plot_fit(fit, band, folder / "fit.png")
+        with output.atomic_file(cal_path) as tmp:
+            tmp.write_text(calibration.calibration_text(result, version), encoding="utf-8")
+        with output.atomic_file(cal_path.with_name(cal_path.stem + "_fit.csv")) as tmp:
+            output.write_timeseries(tmp, fit)
+    print(f"best loss {result.best_loss:.2f} ({len(result.accepted)} accepted of {len(result.trials)} trials, "
+          f"{time.perf_counter() - started:.0f} s)")
+    for name, loss in result.losses.items():
+        print(f"  {name:35s} loss {loss:8.2f}")
+    worst = fit.assign(err=lambda d: (d.simulated - d.observed).abs())
+    for name in ("resident_urbanization_pct", "hukou_urbanization_pct"):
+        rows = worst[worst.target == name]
+        print(f"  largest error 2015-2020, {name}: {rows.err.max():.3f} points")
+    print(f"-> {cal_path} and {target}")
+    return EXIT_OK
+
+
+def cmd_sensitivity(args) -> int:
+    from sim import output, plots, sensitivity
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, {"agents": args.agents})
+    target = args.out or Path("results") / f"sensitivity-{scenario.name}"
+    output.check_target(target, args.force)
+    try:
+        result = sensitivity.morris(scenario, args.samples, args.seed, args.agents, args.workers, args.scheduler)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    text = sensitivity.summary_markdown(result, scenario.name, args.samples, args.agents)
+    with output.atomic_folder(target, args.force) as folder:
+        output.write_timeseries(folder / "indices.csv", result.indices)
+        (folder / "summary.md").write_text(text, encoding="utf-8")
+        plots.plot_sensitivity(result.indices, folder / "indices.png")
+    print(text)
     print(f"-> {target}")
     return EXIT_OK
 
@@ -347,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     from sim.scenario import ScenarioError
 
     handlers = {"run": cmd_run, "reproduce": cmd_reproduce, "compare": cmd_compare, "attribute": cmd_attribute,
-                "plot": cmd_plot, "policies": cmd_policies, "bench": cmd_bench}
+                "plot": cmd_plot, "policies": cmd_policies, "bench": cmd_bench, "calibrate": cmd_calibrate,
+                "sensitivity": cmd_sensitivity}
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return handlers[args.command](args)

@@ -38,15 +38,15 @@ CONFIDENCE = 0.90
 
 
 def _final_rates(args) -> np.ndarray:
-    scenario, seed, agents = args
-    ts = run_one(scenario, seed, agents).timeseries
+    scenario, seed, agents, draw = args
+    ts = run_one(scenario, seed, agents, draw_parameters=draw).timeseries
     return ts[list(RATE_COLUMNS)].to_numpy(float)
 
 
 def run_grid(scenarios: list[Scenario], seeds: list[int], agents: int | None, workers: int | None,
-             scheduler: str | None = None) -> np.ndarray:
+             scheduler: str | None = None, draw: bool = False) -> np.ndarray:
     """Rates of every (scenario, seed): array (scenario, seed, year, rate column)."""
-    results = _run_jobs([(s, seed, agents) for s in scenarios for seed in seeds], workers, scheduler)
+    results = _run_jobs([(s, seed, agents, draw) for s in scenarios for seed in seeds], workers, scheduler)
     return np.stack(results).reshape(len(scenarios), len(seeds), *results[0].shape)
 
 
@@ -117,14 +117,14 @@ def unique_names(scenarios: list[Scenario]) -> list[str]:
 
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, agents: int | None = None,
-            workers: int | None = None, scheduler: str | None = None) -> Comparison:
+            workers: int | None = None, scheduler: str | None = None, draw_parameters: bool = False) -> Comparison:
     """Run scenarios with shared seeds; they must cover the same years."""
     years = {(s.start_year, s.end_year) for s in scenarios}
     if len(years) > 1:
         raise ValueError("scenarios in a comparison must share start and end years; got "
                          + ", ".join(f"{s.name}: {s.start_year}-{s.end_year}" for s in scenarios))
     seeds = replication_seeds(seed, replications)
-    rates = run_grid(scenarios, seeds, agents, workers, scheduler)
+    rates = run_grid(scenarios, seeds, agents, workers, scheduler, draw_parameters and len(seeds) > 1)
     start, end = years.pop()
     return Comparison(unique_names(scenarios), np.arange(start, end + 1), rates, seeds)
 
@@ -176,7 +176,8 @@ def with_policies(scenario: Scenario, settings: dict[str, dict], label: str) -> 
 
 
 def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agents: int | None = None,
-              workers: int | None = None, year: int = 2025, scheduler: str | None = None) -> Attribution:
+              workers: int | None = None, year: int = 2025, scheduler: str | None = None,
+              draw_parameters: bool = False) -> Attribution:
     """Leave-one-out effects and Shapley values of the plan's measures on the gap in ``year``."""
     measures = list(plan.policy_settings)
     if not measures:
@@ -208,14 +209,16 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
     coalitions = list(dict.fromkeys(coalitions + [full - {m} for m in measures]))
     index = {c: i for i, c in enumerate(coalitions)}
     if exact:
-        values = run_grid([variant(c) for c in coalitions], seeds, agents, workers, scheduler)[:, :, t, gap]
+        values = run_grid([variant(c) for c in coalitions], seeds, agents, workers, scheduler,
+                          draw_parameters)[:, :, t, gap]
     else:
         # each sampled order is evaluated with its own seed only (plus the leave-one-out set)
         values = np.full((len(coalitions), len(seeds)), np.nan)
         jobs = {(index[frozenset(order[:k])], r) for r, order in enumerate(orders) for k in range(n + 1)}
         jobs |= {(index[full - {m}], r) for m in measures for r in range(len(seeds))}
         jobs = sorted(jobs)
-        out = _run_jobs([(variant(coalitions[c]), seeds[r], agents) for c, r in jobs], workers, scheduler)
+        out = _run_jobs([(variant(coalitions[c]), seeds[r], agents, draw_parameters) for c, r in jobs], workers,
+                        scheduler)
         for (c, r), rates in zip(jobs, out):
             values[c, r] = rates[t, gap]
 

@@ -9,12 +9,14 @@ numbers), so their differences are paired.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.calibration import load_calibration
 from sim.model import TIMESERIES_COLUMNS, UrbanizationModel
 from sim.executor import map_jobs
 from sim.scenario import Scenario
@@ -42,8 +44,24 @@ class RunResult:
     error: str | None = None
 
 
-def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: str = "vector") -> RunResult:
+def with_drawn_parameters(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario with the calibrated parameters of the accepted vector drawn for ``seed``.
+
+    Parameters the scenario file sets itself are kept. The draw depends only on
+    the seed, so scenarios compared with the same seeds share their parameters.
+    """
+    calibration = load_calibration()
+    if calibration is None:
+        return scenario
+    drawn = {k: v for k, v in calibration.draw(seed).items() if k not in scenario.parameter_overrides}
+    return dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(drawn))
+
+
+def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: str = "vector",
+            draw_parameters: bool = False) -> RunResult:
     """Run one replication to the scenario's end year with the vector or the agent engine."""
+    if draw_parameters:
+        scenario = with_drawn_parameters(scenario, seed)
     if engine == "agent":
         from sim.agent_engine import AgentEngineModel as model_class
     else:
@@ -53,9 +71,9 @@ def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: st
 
 
 def _run_one_args(args) -> RunResult:
-    scenario, seed, agents, engine = args
+    scenario, seed, agents, engine, draw = args
     try:
-        return run_one(scenario, seed, agents, engine)
+        return run_one(scenario, seed, agents, engine, draw)
     except Exception as err:  # noqa: BLE001 - reported with the seed by the caller
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
         return RunResult(seed=seed, timeseries=None, persons_per_agent=float("nan"), error=detail)
@@ -63,7 +81,7 @@ def _run_one_args(args) -> RunResult:
 
 def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = None,
                      workers: int | None = None, keep_going: bool = False, engine: str = "vector",
-                     scheduler: str | None = None) -> list[RunResult]:
+                     scheduler: str | None = None, draw_parameters: bool = False) -> list[RunResult]:
     """Run every seed; in a process pool when there is more than one.
 
     A replication that raises stops the run with ``ReplicationError`` naming
@@ -78,7 +96,8 @@ def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = 
             if not keep_going:
                 raise ReplicationError(f"replication with seed {result.seed} failed: {result.error}")
 
-    return map_jobs(_run_one_args, [(scenario, s, agents, engine) for s in seeds], workers, on_result=check,
+    jobs = [(scenario, s, agents, engine, draw_parameters) for s in seeds]
+    return map_jobs(_run_one_args, jobs, workers, on_result=check,
                     scheduler=scheduler, progress=f"{scenario.name}: replications")
 
 

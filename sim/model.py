@@ -299,6 +299,12 @@ class UrbanizationModel(mesa.Model):
 
         in_town = p.view("alive") & (p.view("location") != ORIGIN)
         p.view("years_in_city")[in_town] += 1
+        # rural people of working age at home move from farming into non-farm work
+        age = p.view("age")
+        farming = (p.view("alive") & (p.view("location") == ORIGIN) & ~p.view("works")
+                   & (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1]))
+        u = self.streams.uniform("offfarm", self.year, p.n)
+        p.view("works")[farming & (u < prm["offfarm_entry_rate"])] = True
         employed = self._draw_employment()
         edu = p.view("education")
         insured = employed & (p.view("insurance_draw")

@@ -34,17 +34,12 @@ class ParameterSpec:
 
 _P = ParameterSpec
 
-# The four intercepts below were fitted together by least squares
-# (scipy.optimize.least_squares, 100,000 agents, seed 20200) so that the first
-# simulated year of the status quo matches six averages of 2015-2020: resident
-# urbanization +1.31 points a year, hukou urbanization +1.10, returns 1.5 % of
-# rural-hukou urban residents (Bai, Wang & Zhang 2018), hukou conversions 14.3
-# million (NDRC: 100 million in 2014-2020), migrant workers living in towns
-# -1.21 million (NBS 2016-2020), and in-situ reclassification 40 % of the net
-# flow into towns (China Population Science 2014(2); Wang 2021). The six cannot
-# all be met; docs/ODD.md ("Calibration") lists the residuals.
-FIT_NOTE = ("fitted with the other three intercepts to six 2015-2020 averages "
-            "(see FIT_NOTE in sim/parameters.py and docs/ODD.md, Calibration)")
+# Parameters of kind "calibrated" are fitted by `python run_sim.py calibrate`
+# (sim/calibration.py) to official series 2015-2020; the fitted values live in
+# sim/data/calibration.toml and replace the defaults below (which are the
+# starting points) in every run.
+FIT_NOTE = ("fitted by `run_sim.py calibrate` to official series 2015-2020 "
+            "(sim/data/calibration.toml; docs/ODD.md, section 8)")
 
 _SPECS: dict[str, ParameterSpec] = {
     # --- destination choice (multinomial logit over cities) -------------------
@@ -85,10 +80,10 @@ _SPECS: dict[str, ParameterSpec] = {
                     "nesting coefficient 0.51-0.62 (Liu, Zhuo & Wang 2020); weight "
                     "of the destination logsum in the leave decision", ""),
     "leave_intercept": _P(-6.15, -15.0, 5.0, "calibrated", FIT_NOTE, "logit"),
-    "leave_age_slope": _P(-0.07, -1.0, 0.0, "assumed",
+    "leave_age_slope": _P(-0.07, -1.0, 0.0, "calibrated",
                           "departure hazard falls with each year of age over 25; "
                           "first-time migrants are young (Ding et al. 2024; NBS age "
-                          "profile of migrant workers)", "logit per year"),
+                          "profile of migrant workers). " + FIT_NOTE, "logit per year"),
     "leave_max_age": _P(59, 30, 70, "assumed",
                         "rural residents over this age do not start migrating", "years"),
     "rural_income_per_worker_factor": _P(1.6, 0.5, 4.0, "assumed",
@@ -151,10 +146,10 @@ _SPECS: dict[str, ParameterSpec] = {
                               "yearly chance that left-behind children join a parent "
                               "in the city, times school access", "probability"),
     # --- labour market --------------------------------------------------------
-    "job_gdp_elasticity": _P(0.25, 0.0, 2.0, "assumed",
+    "job_gdp_elasticity": _P(0.25, 0.0, 2.0, "calibrated",
                              "migrant jobs grew about 1 % a year while GDP grew 6-7 % "
                              "(2015-2019, NBS migrant reports and GDP): an elasticity "
-                             "near 0.15-0.25; not fitted", "ratio"),
+                             "near 0.15-0.25 to start from. " + FIT_NOTE, "ratio"),
     "wage_tightness_elasticity": _P(0.3, 0.0, 2.0, "assumed",
                                     "wages rise 0.3 % per 1 % excess of jobs over "
                                     "workers; within the range of estimates of wage "
@@ -176,10 +171,15 @@ _SPECS: dict[str, ParameterSpec] = {
                                        "rent rises with city size; 0.35 gives about a "
                                        "sixth of the mega-city share in a town of "
                                        "100,000", "ratio"),
+    "offfarm_entry_rate": _P(0.01, 0.0, 0.1, "calibrated",
+                             "yearly share of farming rural residents of working age who take "
+                             "up non-farm work near home (local migrant workers grew from 108.6 "
+                             "to 116.5 million in 2015-2019, NBS); fitted by the calibration",
+                             "share"),
     "wage_gdp_elasticity": _P(0.9, 0.0, 3.0, "calibrated",
                               "growth of the reported (nominal) migrant wage per point of real "
-                              "GDP growth; fitted to NBS migrant income 2015-2020 by the "
-                              "calibration; decisions use real 2020 yuan and ignore it", "ratio"),
+                              "GDP growth (decisions use real 2020 yuan and ignore it). "
+                              + FIT_NOTE, "ratio"),
     "gdp_growth_after_data": _P(4.5, -10.0, 15.0, "assumed",
                                 "real GDP growth for years after the last published "
                                 "figure (2024); near current medium-term projections",
@@ -188,18 +188,18 @@ _SPECS: dict[str, ParameterSpec] = {
     "reclassification_rate": _P(0.0244, 0.0, 0.2, "calibrated",
                                 "yearly share of rural residents whose place becomes "
                                 "urban (in-situ urbanization). " + FIT_NOTE, "share"),
-    "reclassified_hukou_share": _P(0.30, 0.0, 1.0, "assumed",
+    "reclassified_hukou_share": _P(0.30, 0.0, 1.0, "calibrated",
                                    "share of reclassified villagers whose hukou is also "
                                    "converted (village-to-neighbourhood committees, land "
-                                   "requisition)", "share"),
+                                   "requisition). " + FIT_NOTE, "share"),
     "return_to_county_share": _P(0.2, 0.0, 1.0, "assumed",
                                  "share of returning migrants who live in the county town "
                                  "rather than the village (returnees often buy homes in "
                                  "county seats)", "share"),
-    "college_transfer_rate": _P(0.20, 0.0, 1.0, "assumed",
+    "college_transfer_rate": _P(0.20, 0.0, 1.0, "calibrated",
                                 "share of rural-hukou 18-year-olds who enter college "
                                 "and move their hukou to it (about half of entrants are "
-                                "rural; transfer optional since 2017)", "share"),
+                                "rural; transfer optional since 2017). " + FIT_NOTE, "share"),
     # --- insurance ------------------------------------------------------------
     "insured_share_base": _P(0.25, 0.0, 1.0, "assumed",
                              "share of employed migrants with urban employee insurance "

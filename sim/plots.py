@@ -174,3 +174,63 @@ def plot_attribution(table: pd.DataFrame, year: int, method: str, path: Path) ->
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
+
+
+FIT_LABELS = {
+    "resident_urbanization_pct": ("resident urbanization", "%"),
+    "hukou_urbanization_pct": ("hukou urbanization", "%"),
+    "migrant_workers_total": ("migrant workers, total", "million"),
+    "migrant_workers_outside_township": ("migrant workers outside their township", "million"),
+    "migrants_in_cities": ("migrant workers living in towns", "million"),
+    "mean_migrant_wage": ("migrant monthly income, 2015 = 100", "index"),
+}
+
+
+def plot_fit(fit: pd.DataFrame, band: list[pd.DataFrame], path: Path) -> None:
+    """Simulated (best fit, and accepted vectors) against observed, 2015-2020, every target."""
+    targets = list(dict.fromkeys(fit["target"]))
+    fig, axes = plt.subplots(3, 2, figsize=(10, 10))
+    for ax, target in zip(axes.ravel(), targets):
+        label, unit = FIT_LABELS.get(target, (target, ""))
+        scale = 1e6 if unit == "million" else 1.0
+        rows = fit[fit["target"] == target]
+        if unit == "index":  # compare growth since the first year, not levels
+            first = rows.iloc[0]
+            sim_scale, obs_scale = first["simulated"] / 100.0, first["observed"] / 100.0
+        else:
+            sim_scale = obs_scale = scale
+        for ts in band:
+            base = ts[target].iloc[0] / 100.0 if unit == "index" else scale
+            ax.plot(ts["year"], ts[target] / base, color="#1f77b4", alpha=0.15, lw=1)
+        ax.plot(rows["year"], rows["simulated"] / sim_scale, color="#1f77b4", lw=2, label="simulated, best fit")
+        ax.plot(rows["year"], rows["observed"] / obs_scale, "o", color="black", mfc="white", label="official")
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, frameon=False)
+    fig.suptitle("Calibration 2015-2020: best fit (line), accepted parameter vectors (thin lines), official (circles)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def plot_sensitivity(indices: pd.DataFrame, path: Path) -> None:
+    """Morris mu* of each parameter for the three 2025 rates, with 95 % intervals."""
+    outputs = list(dict.fromkeys(indices["output"]))
+    order = (indices[indices["output"] == "gap_pp"].sort_values("mu_star")["parameter"].tolist()
+             if "gap_pp" in outputs else sorted(set(indices["parameter"])))
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4 * len(outputs) + 2, 0.32 * len(order) + 2), sharey=True)
+    for ax, output in zip(np.atleast_1d(axes), outputs):
+        table = indices[indices["output"] == output].set_index("parameter").loc[order]
+        ax.barh(range(len(order)), table["mu_star"], xerr=table["mu_star_conf"], color="#1f77b4",
+                error_kw={"lw": 0.8, "capsize": 2})
+        ax.set_title(f"{output}, 2025", fontsize=10)
+        ax.set_xlabel("mu* (points per full range)")
+        ax.grid(axis="x", alpha=0.3)
+    np.atleast_1d(axes)[0].set_yticks(range(len(order)))
+    np.atleast_1d(axes)[0].set_yticklabels(order, fontsize=8)
+    fig.suptitle("Morris sensitivity of the 2025 rates to the behavioural parameters", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.calibration import load_calibration
 from sim.cities import SIZE_CLASSES
 from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
 from sim.parameters import PARAMETERS, Parameters
@@ -83,6 +84,7 @@ class Scenario:
     rules: dict[str, SettlementRule]
     policy_settings: dict[str, dict] = field(default_factory=dict)
     rule_changes: tuple[RuleChange, ...] = ()
+    parameter_overrides: dict = field(default_factory=dict)  # set in the file: replications never redraw them
 
     def build_policies(self) -> list[Policy]:
         """Fresh policy objects for the enabled policies, in registry order."""
@@ -215,7 +217,9 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
     for key, value in overrides_p.items():
         spec = PARAMETERS[key]
         checked[key] = _number(shown, f"parameters.{key}", value, spec.low, spec.high)
-    parameters = Parameters.defaults().with_overrides(checked)
+    calibration = load_calibration()
+    parameters = Parameters.defaults().with_overrides(calibration.best if calibration else {})
+    parameters = parameters.with_overrides(checked)
 
     classes_in = _check_keys(shown, "city_classes", data.get("city_classes", {}), SIZE_CLASSES)
     class_values = copy.deepcopy(CLASS_DEFAULTS)
@@ -301,4 +305,5 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         name=name, description=description, path=str(path), sha256=sha256, resolved=resolved,
         start_year=start, end_year=end, agents=agents, seed=seed, parameters=parameters,
         class_values=class_values, rules=rules, policy_settings=policy_settings, rule_changes=tuple(rule_changes),
+        parameter_overrides=checked,
     )

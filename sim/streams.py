@@ -15,7 +15,7 @@ STREAMS = (
     "init", "death", "birth", "employment", "reclassify", "college", "return",
     "leave", "destination", "children", "reunion", "relocate", "settle",
     "quota", "registration", "return_place", "reclassify_hukou", "tiebreak", "come_of_age",
-    "birth_parent",
+    "birth_parent", "offfarm",
 )
 
 

@@ -24,7 +24,9 @@ def _block(name):
     return match.group(1)
 
 
-@pytest.mark.parametrize("block, generator", [("parameter-table", "table"), ("policy-table", "policy_table")])
+@pytest.mark.parametrize("block, generator", [("parameter-table", "table"), ("policy-table", "policy_table"),
+                                              ("sensitivity-ranges", "sensitivity_table"),
+                                              ("calibration-fit", "calibration_fit_table")])
 def test_odd_tables_match_code(block, generator):
     expected = getattr(_script("parameter_table"), generator)()
     assert _block(block) == expected, "run: python scripts/update_odd_tables.py"

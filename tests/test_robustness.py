@@ -72,10 +72,10 @@ def _fail_on_second_seed(monkeypatch):
     real = ensemble.run_one
     bad = ensemble.replication_seeds(20200, 3)[1]
 
-    def flaky(scenario, seed, agents=None, engine="vector"):
+    def flaky(scenario, seed, agents=None, engine="vector", draw_parameters=False):
         if seed == bad:
             raise FloatingPointError("injected failure")
-        return real(scenario, seed, agents, engine)
+        return real(scenario, seed, agents, engine, draw_parameters)
 
     monkeypatch.setattr(ensemble, "run_one", flaky)
     return bad

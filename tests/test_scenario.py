@@ -213,8 +213,8 @@ def test_start_year_after_end_year(tmp_path):
 
 
 def test_unsupported_start_year(tmp_path):
-    path = child(tmp_path, "[run]\nstart_year = 2015\n")
-    expect_error(path, "run.start_year", "starting state", "2020", "2015")
+    path = child(tmp_path, "[run]\nstart_year = 2017\n")
+    expect_error(path, "run.start_year", "starting state", "2015, 2020", "2017")
 
 
 def test_end_year_too_late(tmp_path):

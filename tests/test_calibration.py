@@ -1,0 +1,83 @@
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import calibration
+from sim.calibration import (FITTED, TARGETS, calibrate, calibration_text, load_calibration, moment_losses,
+                             series_losses)
+
+
+def test_observed_targets_stop_in_2020():
+    obs = calibration.observed()
+    assert obs["year"].max() == 2020
+    assert set(obs["target"]) == {t[0] for t in TARGETS}
+
+
+def test_loss_is_zero_on_the_official_record_and_grows_with_error():
+    obs = calibration.observed()
+    table = obs.pivot(index="year", columns="target", values="observed").reset_index()
+    table["migrants_in_cities"] = table["migrants_in_cities"].fillna(1.0)
+    losses = series_losses(table)
+    assert losses["resident_urbanization_pct"] == pytest.approx(0.0)
+    assert losses["hukou_urbanization_pct"] == pytest.approx(0.0)
+    shifted = table.copy()
+    shifted["resident_urbanization_pct"] += 0.1  # one scale unit in each of five years
+    assert series_losses(shifted)["resident_urbanization_pct"] == pytest.approx(5.0)
+
+
+def test_flow_moments_are_zero_at_their_targets():
+    years = list(range(2015, 2021))
+    flows = pd.DataFrame({"year": years, "settlements_in_year": 10e6, "other_hukou_conversions_in_year": 10e6 * 3 / 7,
+                          "rural_hukou_in_cities": 200e6, "returns_in_year": 3e6, "reclassified_in_year": 8e6,
+                          "departures_in_year": 15e6})
+    losses = moment_losses(flows)
+    assert losses["hukou_conversions_per_year"] == pytest.approx(0.0)
+    assert losses["migrant_settlements_share"] == pytest.approx(0.0)
+    assert losses["return_rate"] == pytest.approx(0.0)
+    assert losses["in_situ_share"] == pytest.approx(0.0)
+
+
+def test_calibration_is_reproducible_and_writes_a_readable_file(tmp_path):
+    a = calibrate(budget=4, seed=3, agents=3_000, seeds_per_trial=1, workers=1)
+    b = calibrate(budget=4, seed=3, agents=3_000, seeds_per_trial=1, workers=1)
+    assert a.best == b.best and a.best_loss == b.best_loss
+    assert set(a.best) == set(FITTED)
+    for name, (lo, hi) in FITTED.items():
+        assert lo <= a.best[name] <= hi
+    assert a.accepted[0] == (a.best, a.best_loss)
+    path = tmp_path / "calibration.toml"
+    path.write_text(calibration_text(a, "test"))
+    data = tomllib.loads(path.read_text())
+    assert data["best"] == pytest.approx(a.best)
+    loaded = load_calibration(path)
+    assert loaded.best == pytest.approx(a.best)
+    assert loaded.draw(11) == loaded.draw(11)
+
+
+def test_replications_draw_from_the_accepted_set(status_quo, monkeypatch):
+    from sim import ensemble
+
+    fake = calibration.Calibration(best={"leave_intercept": -6.0},
+                                   accepted=({"leave_intercept": -6.0}, {"leave_intercept": -5.0}), sha256="x",
+                                   path="x")
+    monkeypatch.setattr(ensemble, "load_calibration", lambda: fake)
+    seen = {ensemble.with_drawn_parameters(status_quo, s).parameters["leave_intercept"] for s in range(40)}
+    assert seen == {-6.0, -5.0}
+    # a parameter the scenario sets itself is never redrawn
+    import dataclasses
+    pinned = dataclasses.replace(status_quo, parameter_overrides={"leave_intercept": -7.0},
+                                 parameters=status_quo.parameters.with_overrides({"leave_intercept": -7.0}))
+    assert {ensemble.with_drawn_parameters(pinned, s).parameters["leave_intercept"] for s in range(10)} == {-7.0}
+
+
+def test_shipped_calibration_fits_history_within_tolerance():
+    """The committed calibration reproduces the 2015-2020 rates (the issue asks 0.3 point)."""
+    shipped = load_calibration()
+    if shipped is None:
+        pytest.skip("no calibration file shipped")
+    fit = pd.read_csv(calibration.CALIBRATION_FILE.parent / "calibration_fit.csv")
+    for target in ("resident_urbanization_pct", "hukou_urbanization_pct"):
+        rows = fit[fit["target"] == target]
+        assert np.max(np.abs(rows["simulated"] - rows["observed"])) < 0.3, target
