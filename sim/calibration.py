@@ -195,7 +195,7 @@ class CalibrationResult:
     seeds: list[int]
 
 
-def calibrate(budget: int = 200, seed: int = 2015, agents: int = 50_000, seeds_per_trial: int = 2,
+def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_per_trial: int = 2,
               workers: int | None = None, scheduler: str | None = None) -> CalibrationResult:
     """Search ``FITTED`` for the smallest loss with Optuna TPE (deterministic for a seed)."""
     import optuna

@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     cal = sub.add_parser("calibrate", help="fit the calibrated parameters to official series 2015-2020")
-    cal.add_argument("--budget", type=_positive_int, default=200, help="trials (model evaluations) (default 200)")
+    cal.add_argument("--budget", type=_positive_int, default=300, help="trials (model evaluations) (default 300)")
     cal.add_argument("--seed", type=_seed, default=2015, help="seed of the search and of the runs (default 2015)")
     cal.add_argument("--agents", type=_positive_int, default=50_000, help="agents per run (default 50,000)")
     cal.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
