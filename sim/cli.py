@@ -57,6 +57,24 @@ def _replications(text: str) -> int:
     return value
 
 
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=_positive_int, help="local processes (default: all cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) "
+                             "instead of local processes")
+
+
+def _add_fixed_parameters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fixed-parameters", action="store_true",
+                        help="use the best-fit calibrated parameters in every replication (default: draw them "
+                             "from the calibration's accepted set when there are several replications)")
+
+
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a --debug given before the subcommand is not reset by the subparser's default
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_sim.py",
@@ -71,26 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--agents", type=_positive_int, help="number of agents (default: the scenario's)")
     run.add_argument("--replications", type=_replications, default=1,
                      help="independent replications; rates are reported as median, p10 and p90")
-    run.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
-    run.add_argument("--scheduler", metavar="ADDRESS",
-                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
-    run.add_argument("--fixed-parameters", action="store_true",
-                      help="use the best-fit calibrated parameters in every replication (default: draw them from "
-                           "the calibration's accepted set when there are several replications)")
+    _add_executor_options(run)
+    _add_fixed_parameters(run)
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--engine", choices=("vector", "agent"), default="vector",
                      help="vector: decisions for all agents at once (default); agent: each Mesa agent decides "
                           "in plain Python (the readable specification, for checking)")
     run.add_argument("--keep-going", action="store_true",
                      help="if a replication fails, summarize the others and list the failed ones")
-    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(run)
 
     rep = sub.add_parser("reproduce", help="rerun a finished run from its summary.json and compare the numbers")
     rep.add_argument("summary", type=Path, help="summary.json written by 'run'")
-    rep.add_argument("--workers", type=_positive_int, help="processes for replications (default: all cores)")
-    rep.add_argument("--scheduler", metavar="ADDRESS",
-                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
-    rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_executor_options(rep)
+    _add_debug(rep)
 
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
     cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files; the first is the reference")
@@ -98,14 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--replications", type=_replications, default=10, help="replications per scenario (default 10)")
     cmp_.add_argument("--seed", type=_seed, help="random seed shared by all scenarios (default: the first's)")
     cmp_.add_argument("--agents", type=_positive_int, help="agents (default: the first scenario's)")
-    cmp_.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
-    cmp_.add_argument("--scheduler", metavar="ADDRESS",
-                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
-    cmp_.add_argument("--fixed-parameters", action="store_true",
-                      help="use the best-fit calibrated parameters in every replication (default: draw them from "
-                           "the calibration's accepted set when there are several replications)")
+    _add_executor_options(cmp_)
+    _add_fixed_parameters(cmp_)
     cmp_.add_argument("--force", action="store_true", help="replace an existing results folder")
-    cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(cmp_)
 
     att = sub.add_parser("attribute", help="split the plan's effect on the 2025 gap among its measures")
     att.add_argument("plan", type=Path, help="scenario with the measures to attribute")
@@ -115,26 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--year", type=int, default=2025, help="year whose gap is attributed (default 2025)")
     att.add_argument("--seed", type=_seed, help="random seed (default: the plan's)")
     att.add_argument("--agents", type=_positive_int, default=50_000, help="agents per run (default 50,000)")
-    att.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
-    att.add_argument("--scheduler", metavar="ADDRESS",
-                      help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes")
-    att.add_argument("--fixed-parameters", action="store_true",
-                      help="use the best-fit calibrated parameters in every replication (default: draw them from "
-                           "the calibration's accepted set when there are several replications)")
+    _add_executor_options(att)
+    _add_fixed_parameters(att)
     att.add_argument("--out", type=Path, help="results folder (default results/attribution-<plan name>)")
     att.add_argument("--force", action="store_true", help="replace an existing results folder")
-    att.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(att)
 
     cal = sub.add_parser("calibrate", help="fit the calibrated parameters to official series 2015-2020")
     cal.add_argument("--budget", type=_positive_int, default=300, help="trials (model evaluations) (default 300)")
     cal.add_argument("--seed", type=_seed, default=2015, help="seed of the search and of the runs (default 2015)")
     cal.add_argument("--agents", type=_positive_int, default=50_000, help="agents per run (default 50,000)")
-    cal.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
-    cal.add_argument("--scheduler", metavar="ADDRESS", help="evaluate trials on the Dask cluster at ADDRESS")
+    _add_executor_options(cal)
     cal.add_argument("--out", type=Path, help="folder for fit.png and fit.csv (default results/calibration)")
     cal.add_argument("--calibration-file", type=Path, help="where to write the calibration (default sim/data/calibration.toml)")
     cal.add_argument("--force", action="store_true", help="replace an existing results folder")
-    cal.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(cal)
 
     sen = sub.add_parser("sensitivity", help="global sensitivity (Morris) of the 2025 rates to the parameters")
     sen.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/plan.toml"),
@@ -142,11 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     sen.add_argument("--samples", type=_positive_int, default=10, help="Morris trajectories (default 10)")
     sen.add_argument("--agents", type=_positive_int, default=30_000, help="agents per run (default 30,000)")
     sen.add_argument("--seed", type=_seed, default=1, help="seed of the design and of every run (default 1)")
-    sen.add_argument("--workers", type=_positive_int, help="processes (default: all cores)")
-    sen.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS")
+    _add_executor_options(sen)
     sen.add_argument("--out", type=Path, help="results folder (default results/sensitivity-<scenario>)")
     sen.add_argument("--force", action="store_true", help="replace an existing results folder")
-    sen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(sen)
 
     bench = sub.add_parser("bench", help="benchmark the engines, scaling in agents and ensembles")
     bench.add_argument("--agents", type=_positive_int, nargs="+", default=[10_000, 100_000, 1_000_000],
@@ -154,15 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--engine-agents", type=_positive_int, default=100_000,
                        help="agents for the vector-against-agent engine comparison (default 100000)")
     bench.add_argument("--json", type=Path, help="also write the figures as JSON")
-    bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(bench)
 
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
     plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
-    plot.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(plot)
 
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
-    pol.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(pol)
     return parser
 
 
