@@ -8,9 +8,9 @@ them without holding every run's full output. A progress bar (tqdm, on
 standard error, only on a terminal) follows the jobs when ``progress`` names them.
 
 Mesa sets the interpreter-wide start method to "spawn" when imported; spawned
-workers re-import the whole stack before running anything. On Linux, forking
-is far cheaper and safe here (no threads are running when a pool starts), so
-pools use an explicit "fork" context there and the platform default elsewhere.
+workers re-import the whole stack before running anything. Pools use an
+explicit "forkserver" context instead (see ``_context``), and the platform
+default where there is none.
 
 Workers ignore SIGINT (Ctrl-C reaches the whole process group; the parent
 decides) and take SIGTERM's default action. If the parent is interrupted or a
@@ -31,9 +31,20 @@ def default_workers(jobs: int) -> int:
     return max(1, min(jobs, os.cpu_count() or 1))
 
 
+PRELOAD = ["sim.ensemble", "sim.compare", "sim.calibration", "sim.sensitivity", "sim.bench"]
+
+
 def _context():
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
+    """Forkserver where available: workers fork from a clean server that has the model preloaded.
+
+    Plain fork would copy the parent's threads' state (numerical libraries
+    and Dask start threads; Python 3.12+ warns that fork may then deadlock);
+    spawn would re-import everything in every worker.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
     return multiprocessing.get_context()
 
 
