@@ -97,8 +97,10 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
         for ax, col, color, unit in ((top, "resident_urbanization_pct", RESIDENT_COLOR, " %"),
                                      (top, "hukou_urbanization_pct", HUKOU_COLOR, " %"),
                                      (bottom, "gap_pp", GAP_COLOR, " pp")):
-            ax.annotate(f"{last[col]:.1f}{unit}", (last["year"], last[col]), xytext=(6, 0),
-                        textcoords="offset points", va="center", color=color, fontsize=8)
+            ends = sorted(r.iloc[-1][col] for _, r in runs)
+            offset = (ends.index(last[col]) - (len(runs) - 1) / 2) * 10  # end labels apart, in value order
+            ax.annotate(f"{name}: {last[col]:.1f}{unit}", (last["year"], last[col]), xytext=(6, offset),
+                        textcoords="offset points", va="center", color=color, fontsize=7)
     top.plot(official["year"], official["resident"], "o", color=RESIDENT_COLOR, mfc="white",
              label="resident, official (NBS revised)")
     top.plot(official["year"], official["hukou"], "s", color=HUKOU_COLOR, mfc="white",
@@ -117,7 +119,7 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
     end = max(int(ts["year"].max()) for _, ts in runs)
     years = list(range(min(OFFICIAL_YEARS), end + 1))
     bottom.set_xticks(years if len(years) <= 16 else years[::5])
-    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 1.2)
+    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 2.2)
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
