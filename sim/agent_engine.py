@@ -63,11 +63,10 @@ from bisect import bisect_right
 
 import numpy as np
 
-from sim import datasets
 from sim.decisions import (EDUCATION_WAGE, leave_probability, return_probability, settle_probability,
                            stochastic_round)
 from sim.agents import MigrantWorker
-from sim.model import (ADULT_AGE, COLLEGE_AGE, SCHOOL_AGES, WAGE_RATIO_BOUNDS, WORKING_AGES,
+from sim.model import (ADULT_AGE, COLLEGE_AGE, SCHOOL_AGES, WORKING_AGES,
                        UrbanizationModel)
 from sim.population import insured_share
 from sim.settlement import POINTS, eligible, points_score
@@ -179,6 +178,11 @@ class MigrantAgent(MigrantWorker):
         p.employed[r] = False
         p.wage[r] = 0.0
         if loc == ORIGIN:
+            # a farming villager of working age may take up non-farm work near home
+            age = int(p.age[r])
+            if (not p.works[r] and WORKING_AGES[0] <= age <= WORKING_AGES[1]
+                    and m.rng.random() < m.params["offfarm_entry_rate"]):
+                p.works[r] = True
             return
         p.years_in_city[r] += 1
         age = int(p.age[r])
@@ -212,7 +216,8 @@ class MigrantAgent(MigrantWorker):
         p.moved_year[r] = year
         p.employed[r] = False
         children = self._take_children(loc, None)
-        m._flows["returns_in_year"] += (1 + children) * m.persons_per_agent
+        if not to_county:  # returns: persons back in the village (see the vector engine)
+            m._flows["returns_in_year"] += (1 + children) * m.persons_per_agent
 
     # ------------------------------------------------------------ stage 6: leave and choose
     def consider_moving(self) -> None:
@@ -264,7 +269,8 @@ class MigrantAgent(MigrantWorker):
         p.works[r] = age <= WORKING_AGES[1]
         follow = m.rng.random() < m.params["children_follow_max"] * m.levers.school_access[destination]
         children = self._take_children(old, follow)
-        m._flows["departures_in_year"] += (1 + children) * m.persons_per_agent
+        from_village = 1 if old == ORIGIN else 0  # in-situ residents moving on were urban already
+        m._flows["departures_in_year"] += (from_village + children) * m.persons_per_agent
         return True
 
     def _consider_searching(self) -> bool:
@@ -355,7 +361,7 @@ class AgentEngineModel(UrbanizationModel):
         self._demography()  # 2
         self._sync_views()  # the dead leave the agent set, 16-year-olds join it
         self._index_children()
-        self._jobs_and_wages()  # 3
+        self._update_jobs_and_wages()  # 3 (shared with the vector engine)
         self._children_years_in_town()
         self.agents.shuffle_do("work")
         self._reclassify()  # 4
@@ -384,17 +390,6 @@ class AgentEngineModel(UrbanizationModel):
         self.children_of = {}
         for child, parent in zip(kids.tolist(), p.parent[kids].tolist()):
             self.children_of.setdefault(parent, []).append(child)
-
-    def _jobs_and_wages(self) -> None:
-        """Jobs grow with GDP; each city's employment rate and wage answer its jobs per worker."""
-        prm, lev = self.params, self.levers
-        growth = datasets.gdp_growth(self.year, prm["gdp_growth_after_data"])
-        self.jobs *= np.maximum(1.0 + prm["job_gdp_elasticity"] * growth + lev.job_growth_extra, 0.0)
-        self.labour = self._labour_by_city()
-        ratio = np.clip(self.jobs / np.maximum(self.labour, 1.0), *WAGE_RATIO_BOUNDS)
-        ceiling = min(1.0, prm["max_employment_rate"] + lev.employment_extra)
-        self.employment_rate = np.minimum(1.0, ratio) * ceiling
-        self.wage = self.base_wage * lev.wage_factor * ratio ** prm["wage_tightness_elasticity"]
 
     def _children_years_in_town(self) -> None:
         """Children are not agents: their years in town accrue here (adults' in ``work``)."""

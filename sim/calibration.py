@@ -79,6 +79,7 @@ TARGETS = (
     ("mean_migrant_wage", "migrant_worker_monthly_income", 0.02, "growth"),
 )
 FIT_YEARS = range(2016, 2021)
+BATCH = 4  # trials asked from the sampler per round
 ACCEPT_QUANTILE = 0.90
 
 # Flows over 2016-2020 that the official series alone do not pin down, from
@@ -103,7 +104,7 @@ def moment_values(simulated: pd.DataFrame) -> dict[str, float]:
     """The simulated flows of ``MOMENTS``, averaged over 2016-2020."""
     sim = simulated[simulated["year"].isin(FIT_YEARS)]
     conversions = (sim["settlements_in_year"] + sim["other_hukou_conversions_in_year"]).mean()
-    lagged = simulated.set_index("year")["rural_hukou_in_cities"].shift(1)
+    lagged = simulated.set_index("year")["rural_hukou_migrants_in_towns"].shift(1)
     returns = (sim.set_index("year")["returns_in_year"] / lagged.loc[list(FIT_YEARS)]).mean()
     inflow = (sim["reclassified_in_year"] + sim["departures_in_year"] - sim["returns_in_year"]).sum()
     settled = sim["settlements_in_year"].mean()
@@ -204,7 +205,7 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(40, max(10, budget // 5)))
     study = optuna.create_study(sampler=sampler, direction="minimize")
     run_seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(seeds_per_trial)]
-    batch = max(1, workers or (2 if scheduler is None else 8))
+    batch = BATCH  # fixed, so that the trials do not depend on --workers or --scheduler
     trials: list[tuple[dict[str, float], float]] = []
     while len(trials) < budget:
         asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]

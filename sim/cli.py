@@ -40,6 +40,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _at_least_two(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer of at least 2, got {text!r}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -142,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     sen = sub.add_parser("sensitivity", help="global sensitivity (Morris) of the 2025 rates to the parameters")
     sen.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/plan.toml"),
                      help="scenario (default scenarios/plan.toml)")
-    sen.add_argument("--samples", type=_positive_int, default=10, help="Morris trajectories (default 10)")
+    sen.add_argument("--samples", type=_at_least_two, default=10, help="Morris trajectories, 2 or more (default 10)")
     sen.add_argument("--agents", type=_positive_int, default=30_000, help="agents per run (default 30,000)")
     sen.add_argument("--seed", type=_seed, default=1, help="seed of the design and of every run (default 1)")
     _add_executor_options(sen)
@@ -182,8 +189,9 @@ def cmd_run(args) -> int:
     started = time.perf_counter()
     seeds = ensemble.replication_seeds(scenario.seed, args.replications)
     draw = len(seeds) > 1 and not args.fixed_parameters
+    scenarios = ensemble.replication_scenarios(scenario, seeds, draw)
     results = ensemble.run_replications(scenario, seeds, workers=args.workers, keep_going=args.keep_going,
-                                        engine=args.engine, scheduler=args.scheduler, draw_parameters=draw)
+                                        engine=args.engine, scheduler=args.scheduler, scenarios=scenarios)
     table = ensemble.summarize(results)
     wall = time.perf_counter() - started
     failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
@@ -208,6 +216,7 @@ def cmd_run(args) -> int:
         "draw_parameters": draw,
         "calibration_file_sha256": calibration.sha256 if calibration else None,
         "parameters": dict(scenario.parameters),
+        "parameters_by_seed": {str(s): dict(sc.parameters) for s, sc in zip(seeds, scenarios)} if draw else {},
         "start_year": scenario.start_year,
         "end_year": scenario.end_year,
         "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
@@ -231,47 +240,58 @@ def cmd_run(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    import dataclasses
     import json
 
     import pandas as pd
 
     from sim import ensemble, output
+    from sim.calibration import load_calibration
     from sim.scenario import scenario_from_data
+
+    def bad(detail: str) -> InputError:
+        return InputError(f"{args.summary}: expected a summary.json written by 'run' ({detail})")
 
     try:
         summary = json.loads(args.summary.read_text(encoding="utf-8"))
-        content = summary["scenario_resolved"]
-        seeds = [int(s) for s in summary["replication_seeds"]]
-        sha = summary["scenario_sha256"]
+        content, sha = summary["scenario_resolved"], summary["scenario_sha256"]
+        seeds = summary["replication_seeds"]
+        parameters = summary.get("parameters") or {}
+        by_seed = summary.get("parameters_by_seed") or {}
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputError(f"{args.summary}: expected a summary.json written by 'run' ({type(err).__name__}: {err})")
-    scenario = scenario_from_data(content, args.summary, sha)
-    engine = summary.get("engine", "vector")
-    if engine not in ("vector", "agent"):
-        raise InputError(f"{args.summary}: engine: expected 'vector' or 'agent' (got {engine!r})")
-    from sim.calibration import load_calibration
-
-    calibration = load_calibration()
-    recorded = summary.get("calibration_file_sha256")
-    if recorded and (calibration is None or calibration.sha256 != recorded):
-        print("note: the calibration file differs from the one the run used")
-    results = ensemble.run_replications(scenario, seeds, workers=args.workers, engine=engine,
-                                        scheduler=args.scheduler, draw_parameters=summary.get("draw_parameters", False))
-    table = ensemble.summarize(results)
-    fresh = args.summary.parent / ".reproduce-timeseries.csv"
-    try:
-        output.write_timeseries(fresh, table)
-        new_bytes = fresh.read_bytes()
-    finally:
-        fresh.unlink(missing_ok=True)
+        raise bad(f"{type(err).__name__}: {err}") from None
+    if (not isinstance(seeds, list) or not seeds
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**32 for s in seeds)):
+        raise bad("replication_seeds: a non-empty list of integers in [0, 2**32)")
     old_path = args.summary.parent / "timeseries.csv"
     if not old_path.is_file():
         raise InputError(f"{old_path}: missing; nothing to compare with")
+    engine = summary.get("engine", "vector")
+    if engine not in ("vector", "agent"):
+        raise bad(f"engine: 'vector' or 'agent', got {engine!r}")
+    scenario = scenario_from_data(content, args.summary, sha)
+    try:
+        # the parameters the run recorded, not whatever the calibration file says now
+        if parameters:
+            scenario = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(parameters))
+        scenarios = [dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(by_seed[str(s)]))
+                     if str(s) in by_seed else scenario for s in seeds]
+    except (KeyError, ValueError, TypeError) as err:
+        raise bad(f"parameters: {type(err).__name__}: {err}") from None
+    calibration = load_calibration()
+    recorded = summary.get("calibration_file_sha256")
+    if recorded and (calibration is None or calibration.sha256 != recorded):
+        print("note: the calibration file changed since the run; the run's recorded parameters are used")
+    failed = {f.get("seed") for f in summary.get("failed_replications") or [] if isinstance(f, dict)}
+    results = ensemble.run_replications(scenario, seeds, workers=args.workers, engine=engine,
+                                        scheduler=args.scheduler, scenarios=scenarios, keep_going=bool(failed))
+    results = [r if r.seed not in failed else dataclasses.replace(r, timeseries=None) for r in results]
+    table = ensemble.summarize(results)
+    new_bytes = output.timeseries_bytes(table)
     versions = output.package_versions()
-    changed = {k: (v, versions.get(k)) for k, v in summary.get("package_versions", {}).items()
-               if versions.get(k) != v}
-    for name, (was, now) in changed.items():
-        print(f"note: {name} was {was}, now {now}")
+    for name, was in (summary.get("package_versions") or {}).items():
+        if versions.get(name) != was:
+            print(f"note: {name} was {was}, now {versions.get(name)}")
     if new_bytes == old_path.read_bytes():
         print(f"reproduced: {old_path} is byte-identical ({len(seeds)} replication(s))")
         return EXIT_OK
@@ -355,8 +375,14 @@ def cmd_calibrate(args) -> int:
 
     from sim import calibration, output, plots
 
+    from sim.scenario import load_scenario
+
     target = args.out or Path("results") / "calibration"
     output.check_target(target, args.force)
+    load_scenario(calibration.HISTORY, {"agents": args.agents})  # bad --agents fails here, not in a worker
+    cal_path = args.calibration_file or calibration.CALIBRATION_FILE
+    if cal_path.is_dir() or not cal_path.parent.is_dir():
+        raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
     started = time.perf_counter()
     result = calibration.calibrate(args.budget, args.seed, args.agents, workers=args.workers, scheduler=args.scheduler)
     try:
@@ -366,12 +392,12 @@ def cmd_calibrate(args) -> int:
     best_series = calibration._evaluate((result.best, result.seeds, result.agents))
     band = [calibration._evaluate((vector, result.seeds[:1], result.agents)) for vector, _ in result.accepted[:20]]
     fit = calibration.fit_table(best_series)
-    cal_path = args.calibration_file or calibration.CALIBRATION_FILE
+    text = calibration.calibration_text(result, version)
     with output.atomic_folder(target, args.force) as folder:
         output.write_timeseries(folder / "fit.csv", fit)
         plots.plot_fit(fit, band, folder / "fit.png")
         with output.atomic_file(cal_path) as tmp:
-            tmp.write_text(calibration.calibration_text(result, version), encoding="utf-8")
+            tmp.write_text(text, encoding="utf-8")
         with output.atomic_file(cal_path.with_name(cal_path.stem + "_fit.csv")) as tmp:
             output.write_timeseries(tmp, fit)
     print(f"best loss {result.best_loss:.2f} ({len(result.accepted)} accepted of {len(result.trials)} trials, "

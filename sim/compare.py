@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.ensemble import BAND, RATE_COLUMNS, replication_seeds, run_one
+from sim.calibration import load_calibration
+from sim.ensemble import (BAND, RATE_COLUMNS, replication_scenarios, replication_seeds, run_one,
+                          with_drawn_parameters)
 from sim.executor import map_jobs
 from sim.scenario import Scenario
 
@@ -38,15 +40,17 @@ CONFIDENCE = 0.90
 
 
 def _final_rates(args) -> np.ndarray:
-    scenario, seed, agents, draw = args
-    ts = run_one(scenario, seed, agents, draw_parameters=draw).timeseries
+    scenario, seed, agents = args
+    ts = run_one(scenario, seed, agents).timeseries
     return ts[list(RATE_COLUMNS)].to_numpy(float)
 
 
 def run_grid(scenarios: list[Scenario], seeds: list[int], agents: int | None, workers: int | None,
              scheduler: str | None = None, draw: bool = False) -> np.ndarray:
     """Rates of every (scenario, seed): array (scenario, seed, year, rate column)."""
-    results = _run_jobs([(s, seed, agents, draw) for s in scenarios for seed in seeds], workers, scheduler)
+    jobs = [(sc, seed, agents) for s in scenarios
+            for sc, seed in zip(replication_scenarios(s, seeds, draw), seeds)]
+    results = _run_jobs(jobs, workers, scheduler)
     return np.stack(results).reshape(len(scenarios), len(seeds), *results[0].shape)
 
 
@@ -190,6 +194,7 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
     base = dataclasses.replace(base, end_year=year)
     n = len(measures)
     seeds = replication_seeds(seed, replications)
+    draw_parameters = draw_parameters and len(seeds) > 1  # a single run uses the best fit, as in run
     t = year - plan.start_year
     gap = RATE_COLUMNS.index("gap_pp")
 
@@ -217,7 +222,10 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
         jobs = {(index[frozenset(order[:k])], r) for r, order in enumerate(orders) for k in range(n + 1)}
         jobs |= {(index[full - {m}], r) for m in measures for r in range(len(seeds))}
         jobs = sorted(jobs)
-        out = _run_jobs([(variant(coalitions[c]), seeds[r], agents, draw_parameters) for c, r in jobs], workers,
+        calibration = load_calibration() if draw_parameters else None
+        resolve = (lambda sc, seed: with_drawn_parameters(sc, seed, calibration)) if draw_parameters \
+            else (lambda sc, seed: sc)
+        out = _run_jobs([(resolve(variant(coalitions[c]), seeds[r]), seeds[r], agents) for c, r in jobs], workers,
                         scheduler)
         for (c, r), rates in zip(jobs, out):
             values[c, r] = rates[t, gap]

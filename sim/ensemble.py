@@ -44,24 +44,33 @@ class RunResult:
     error: str | None = None
 
 
-def with_drawn_parameters(scenario: Scenario, seed: int) -> Scenario:
+def with_drawn_parameters(scenario: Scenario, seed: int, calibration=None) -> Scenario:
     """The scenario with the calibrated parameters of the accepted vector drawn for ``seed``.
 
     Parameters the scenario file sets itself are kept. The draw depends only on
     the seed, so scenarios compared with the same seeds share their parameters.
     """
-    calibration = load_calibration()
+    calibration = calibration or load_calibration()
     if calibration is None:
         return scenario
     drawn = {k: v for k, v in calibration.draw(seed).items() if k not in scenario.parameter_overrides}
     return dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(drawn))
 
 
-def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: str = "vector",
-            draw_parameters: bool = False) -> RunResult:
+def replication_scenarios(scenario: Scenario, seeds: list[int], draw_parameters: bool) -> list[Scenario]:
+    """The scenario each replication runs: with drawn parameters, or as it is.
+
+    Drawn here, in the parent process, from one reading of the calibration file,
+    so that every replication of a run uses the same file.
+    """
+    if not draw_parameters:
+        return [scenario] * len(seeds)
+    calibration = load_calibration()
+    return [with_drawn_parameters(scenario, seed, calibration) for seed in seeds]
+
+
+def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: str = "vector") -> RunResult:
     """Run one replication to the scenario's end year with the vector or the agent engine."""
-    if draw_parameters:
-        scenario = with_drawn_parameters(scenario, seed)
     if engine == "agent":
         from sim.agent_engine import AgentEngineModel as model_class
     else:
@@ -71,9 +80,9 @@ def run_one(scenario: Scenario, seed: int, agents: int | None = None, engine: st
 
 
 def _run_one_args(args) -> RunResult:
-    scenario, seed, agents, engine, draw = args
+    scenario, seed, agents, engine = args
     try:
-        return run_one(scenario, seed, agents, engine, draw)
+        return run_one(scenario, seed, agents, engine)
     except Exception as err:  # noqa: BLE001 - reported with the seed by the caller
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
         return RunResult(seed=seed, timeseries=None, persons_per_agent=float("nan"), error=detail)
@@ -81,12 +90,14 @@ def _run_one_args(args) -> RunResult:
 
 def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = None,
                      workers: int | None = None, keep_going: bool = False, engine: str = "vector",
-                     scheduler: str | None = None, draw_parameters: bool = False) -> list[RunResult]:
+                     scheduler: str | None = None, draw_parameters: bool = False,
+                     scenarios: list[Scenario] | None = None) -> list[RunResult]:
     """Run every seed; in a process pool when there is more than one.
 
     A replication that raises stops the run with ``ReplicationError`` naming
     its seed, unless ``keep_going``: then the failed ones come back with
-    ``error`` set and no time series.
+    ``error`` set and no time series. ``scenarios`` (one per seed) overrides
+    the per-replication scenarios, e.g. to rerun recorded parameters.
     """
     failed: list[RunResult] = []
 
@@ -96,7 +107,8 @@ def run_replications(scenario: Scenario, seeds: list[int], agents: int | None = 
             if not keep_going:
                 raise ReplicationError(f"replication with seed {result.seed} failed: {result.error}")
 
-    jobs = [(scenario, s, agents, engine, draw_parameters) for s in seeds]
+    scenarios = scenarios or replication_scenarios(scenario, seeds, draw_parameters)
+    jobs = [(sc, s, agents, engine) for sc, s in zip(scenarios, seeds)]
     return map_jobs(_run_one_args, jobs, workers, on_result=check,
                     scheduler=scheduler, progress=f"{scenario.name}: replications")
 

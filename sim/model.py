@@ -60,7 +60,7 @@ TIMESERIES_COLUMNS = (
     "departures_in_year", "returns_in_year", "reclassified_in_year", "births", "deaths",
     "migrant_workers_total", "migrant_workers_outside_township", "mean_migrant_wage",
     "mean_age_migrant_workers", "share_migrant_workers_over_50",
-    "left_behind_children", "children_in_cities",
+    "left_behind_children", "children_in_cities", "rural_hukou_migrants_in_towns",
 )
 
 
@@ -288,14 +288,7 @@ class UrbanizationModel(mesa.Model):
 
     def _labour_market(self) -> None:
         p, lev, prm = self.people, self.levers, self.params
-        growth = datasets.gdp_growth(self.year, prm["gdp_growth_after_data"])
-        self.jobs *= np.maximum(1.0 + prm["job_gdp_elasticity"] * growth + lev.job_growth_extra, 0.0)
-        self.wage_index *= 1.0 + prm["wage_gdp_elasticity"] * growth
-        self.labour = self._labour_by_city()
-        ratio = np.clip(self.jobs / np.maximum(self.labour, 1.0), *WAGE_RATIO_BOUNDS)
-        ceiling = min(1.0, prm["max_employment_rate"] + lev.employment_extra)
-        self.employment_rate = np.minimum(1.0, ratio) * ceiling
-        self.wage = self.base_wage * lev.wage_factor * ratio ** prm["wage_tightness_elasticity"]
+        self._update_jobs_and_wages()
 
         in_town = p.view("alive") & (p.view("location") != ORIGIN)
         p.view("years_in_city")[in_town] += 1
@@ -310,6 +303,18 @@ class UrbanizationModel(mesa.Model):
         insured = employed & (p.view("insurance_draw")
                               < insured_share(prm["insured_share_base"] + lev.insured_share_extra, edu))
         p.view("insurance_years")[insured] += 1
+
+    def _update_jobs_and_wages(self) -> None:
+        """Jobs grow with GDP; each city's employment rate and wage answer its jobs per worker."""
+        lev, prm = self.levers, self.params
+        growth = datasets.gdp_growth(self.year, prm["gdp_growth_after_data"])
+        self.jobs *= np.maximum(1.0 + prm["job_gdp_elasticity"] * growth + lev.job_growth_extra, 0.0)
+        self.wage_index *= 1.0 + prm["wage_gdp_elasticity"] * growth
+        self.labour = self._labour_by_city()
+        ratio = np.clip(self.jobs / np.maximum(self.labour, 1.0), *WAGE_RATIO_BOUNDS)
+        ceiling = min(1.0, prm["max_employment_rate"] + lev.employment_extra)
+        self.employment_rate = np.minimum(1.0, ratio) * ceiling
+        self.wage = self.base_wage * lev.wage_factor * ratio ** prm["wage_tightness_elasticity"]
 
     def _draw_employment(self) -> np.ndarray:
         """Employment and wage of every migrant worker in a town this year."""
@@ -400,8 +405,11 @@ class UrbanizationModel(mesa.Model):
         p.view("years_in_city")[returners] = 0
         p.view("moved_year")[returners] = self.year
         p.view("employed")[returners] = False
-        moved_kids = self._move_children(returners, old, None)
-        self._flows["returns_in_year"] = (returners.sum() + moved_kids) * self.persons_per_agent
+        to_village = returners & (loc == ORIGIN)
+        kids_to_village = self._move_children(to_village, old, None)
+        self._move_children(returners & ~to_village, old, None)
+        # returns: persons back in the village (those who settle in the county town stay urban)
+        self._flows["returns_in_year"] = (to_village.sum() + kids_to_village) * self.persons_per_agent
 
     def _destination_table(self) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative choice probabilities and log-sums per group (origin, education, children)."""
@@ -552,7 +560,9 @@ class UrbanizationModel(mesa.Model):
         join = u_reunion[parents] < prm["family_reunion_rate"] * lev.school_access[loc[parents]]
         loc[kid_rows[join]] = loc[parents[join]]
         p.moved_year[kid_rows[join]] = year
-        self._flows["departures_in_year"] = (leavers.size + children_along + join.sum()) * w
+        # departures: persons leaving a village for a town (in-situ residents moving on were urban already)
+        from_village = int((old[leavers] == ORIGIN).sum())
+        self._flows["departures_in_year"] = (from_village + children_along + join.sum()) * w
 
     def _settle(self) -> None:
         p, prm, lev, year = self.people, self.params, self.levers, self.year
@@ -653,6 +663,7 @@ class UrbanizationModel(mesa.Model):
             "urban_residents": urban_residents,
             "urban_hukou_population": urban_hukou,
             "rural_hukou_in_cities": rural_in_town.sum() * w,
+            "rural_hukou_migrants_in_towns": (rural_in_town & ~p.view("in_situ")).sum() * w,
             "migrants_in_cities": town_workers.sum() * w,
             "migrant_workers_total": working.sum() * w,
             "migrant_workers_outside_township": (in_cities_proper.sum()

@@ -93,6 +93,10 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
 
 
-def write_timeseries(path: Path, frame) -> None:
+def timeseries_bytes(frame) -> bytes:
     """CSV with fixed formatting so that equal numbers give equal bytes."""
-    frame.to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
+    return frame.to_csv(index=False, float_format="%.6f", lineterminator="\n").encode("utf-8")
+
+
+def write_timeseries(path: Path, frame) -> None:
+    path.write_bytes(timeseries_bytes(frame))

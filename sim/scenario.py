@@ -50,6 +50,9 @@ class ScenarioError(ValueError):
         detail = f" (got {got!r})" if got is not None else ""
         super().__init__(f"{where}expected {expected}{detail}")
 
+    def __reduce__(self):  # picklable, so that it crosses from a worker process intact
+        return (ScenarioError, (self.path, self.key, self.expected, self.got))
+
 
 @dataclass(frozen=True)
 class RuleChange:

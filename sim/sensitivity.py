@@ -40,7 +40,6 @@ RANGES = {
     "wage_tightness_elasticity": (0.15, 0.45, "assumed 0.3 +-50 %"),
     "housing_cost_size_elasticity": (0.2, 0.5, "assumed 0.35 +-43 %"),
     "city_size_amenity_coef": (0.0, 0.3, "assumed 0.15 +-100 %"),
-    "job_gdp_elasticity": (0.1, 0.4, "around the 0.15-0.25 implied by 2015-2019"),
 }
 OUTPUTS = RATE_COLUMNS
 YEAR = 2025

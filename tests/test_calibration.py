@@ -30,7 +30,7 @@ def test_loss_is_zero_on_the_official_record_and_grows_with_error():
 def test_flow_moments_are_zero_at_their_targets():
     years = list(range(2015, 2021))
     flows = pd.DataFrame({"year": years, "settlements_in_year": 10e6, "other_hukou_conversions_in_year": 10e6 * 3 / 7,
-                          "rural_hukou_in_cities": 200e6, "returns_in_year": 3e6, "reclassified_in_year": 8e6,
+                          "rural_hukou_migrants_in_towns": 200e6, "returns_in_year": 3e6, "reclassified_in_year": 8e6,
                           "departures_in_year": 15e6})
     losses = moment_losses(flows)
     assert losses["hukou_conversions_per_year"] == pytest.approx(0.0)

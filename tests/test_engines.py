@@ -23,7 +23,8 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 AGENTS = 5_000
 SEEDS = range(24)
 COMPARED = ("resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp", "rural_hukou_in_cities",
-            "migrants_in_cities", "settlements_in_year")
+            "migrants_in_cities", "settlements_in_year", "migrant_workers_total",
+            "migrant_workers_outside_township", "mean_migrant_wage")
 
 
 @pytest.fixture(scope="module", params=["status_quo", "plan"])

@@ -72,10 +72,10 @@ def _fail_on_second_seed(monkeypatch):
     real = ensemble.run_one
     bad = ensemble.replication_seeds(20200, 3)[1]
 
-    def flaky(scenario, seed, agents=None, engine="vector", draw_parameters=False):
+    def flaky(scenario, seed, agents=None, engine="vector"):
         if seed == bad:
             raise FloatingPointError("injected failure")
-        return real(scenario, seed, agents, engine, draw_parameters)
+        return real(scenario, seed, agents, engine)
 
     monkeypatch.setattr(ensemble, "run_one", flaky)
     return bad
@@ -152,3 +152,39 @@ def test_unreachable_scheduler_is_bad_input(tmp_path, capsys):
     assert code == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_reproduce_uses_the_recorded_parameters_not_the_current_calibration(tmp_path, monkeypatch, capsys):
+    """A run that drew calibrated parameters reproduces after the calibration file changes."""
+    from sim import calibration, ensemble, scenario as scenario_module
+
+    out = tmp_path / "drawn"
+    assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "2", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["draw_parameters"] and len(summary["parameters_by_seed"]) == 2
+    shifted = calibration.Calibration(best={"settle_intercept": -2.0},
+                                      accepted=({"settle_intercept": -2.0},), sha256="other", path="x")
+    monkeypatch.setattr(ensemble, "load_calibration", lambda: shifted)
+    monkeypatch.setattr(scenario_module, "load_calibration", lambda: shifted)
+    assert main(["reproduce", str(out / "summary.json")]) == 0
+    assert "reproduced" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seeds", [[-1, 5], [], [2**70], [1.7], "12"])
+def test_reproduce_refuses_bad_seeds(tmp_path, seeds, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(STATUS_QUO), "--agents", "2000", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    summary["replication_seeds"] = seeds
+    (out / "summary.json").write_text(json.dumps(summary))
+    assert main(["reproduce", str(out / "summary.json")]) == 2
+    assert "replication_seeds" in capsys.readouterr().err
+
+
+def test_scenario_error_crosses_process_boundaries():
+    import pickle
+
+    from sim.scenario import ScenarioError
+
+    err = pickle.loads(pickle.dumps(ScenarioError("a.toml", "run.agents", "a number", 5)))
+    assert isinstance(err, ScenarioError) and err.key == "run.agents" and "a.toml" in str(err)
