@@ -33,9 +33,9 @@ import pandas as pd
 from sim import datasets
 from sim.agents import MigrantWorker
 from sim.cities import COUNTY, SIZE_CLASSES, build_city_system
-from sim.datasets import REGIONS, TEN_THOUSAND
+from sim.datasets import REGIONS
 from sim.decisions import (EDUCATION_WAGE, ndtri_clipped, choice_cdf, choose, destination_utilities, housing_share,
-                           leave_probability, logistic, return_probability, settle_probability,
+                           leave_probability, return_probability, settle_probability,
                            stochastic_round)
 from sim.demography import FERTILE_AGES, age_urban_stock, calibrate_mortality, split_births
 from sim.levers import Levers, baseline_levers

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sim import datasets
-from sim.cities import COUNTY, SIZE_CLASSES, _pareto_quantiles, build_city_system
+from sim.cities import SIZE_CLASSES, _pareto_quantiles, build_city_system
 
 
 @pytest.fixture(scope="module")

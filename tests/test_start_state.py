@@ -39,7 +39,6 @@ def test_unknown_start_year():
 
 def test_history_scenario_ends_in_the_status_quo_rules():
     """After the dated rule changes of 2016 and 2019, the rules are those of 2020."""
-    from sim.levers import baseline_levers
     from sim.model import UrbanizationModel
     from sim.settlement import RULE_KEYS, RuleArrays
     from sim.cities import SIZE_CLASSES
@@ -60,7 +59,6 @@ def test_history_scenario_ends_in_the_status_quo_rules():
 
 
 def test_history_run_starts_from_2015_official_rates():
-    model = UrbanizationModel_2015 = None  # noqa: F841
     from sim.model import UrbanizationModel
 
     ts = UrbanizationModel(load_scenario(SCENARIOS / "history_2015.toml"), agents=5_000).run()
