@@ -194,6 +194,7 @@ class CalibrationResult:
     budget: int
     agents: int
     seeds: list[int]
+    best_series: pd.DataFrame  # the history run of the best vector, mean over the seeds
 
 
 def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_per_trial: int = 2,
@@ -221,7 +222,7 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
     best_series = _evaluate((best_vector, run_seeds, agents))
     return CalibrationResult(best_vector, best_loss, target_losses(best_series), accepted, trials, seed, budget,
-                             agents, run_seeds)
+                             agents, run_seeds, best_series)
 
 
 def _toml_value(value) -> str:

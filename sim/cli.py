@@ -374,6 +374,7 @@ def cmd_calibrate(args) -> int:
     from importlib import metadata
 
     from sim import calibration, output, plots
+    from sim.executor import map_jobs
 
     from sim.scenario import load_scenario
 
@@ -389,9 +390,10 @@ def cmd_calibrate(args) -> int:
         version = metadata.version("urbanization-sim")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    best_series = calibration._evaluate((result.best, result.seeds, result.agents))
-    band = [calibration._evaluate((vector, result.seeds[:1], result.agents)) for vector, _ in result.accepted[:20]]
-    fit = calibration.fit_table(best_series)
+    band = map_jobs(calibration._evaluate, [(vector, result.seeds[:1], result.agents)
+                                            for vector, _ in result.accepted[:20]],
+                    args.workers, scheduler=args.scheduler)
+    fit = calibration.fit_table(result.best_series)
     text = calibration.calibration_text(result, version)
     with output.atomic_folder(target, args.force) as folder:
         output.write_timeseries(folder / "fit.csv", fit)

@@ -146,9 +146,6 @@ class UrbanizationModel(mesa.Model):
         return wage
 
     # ------------------------------------------------------------------ helpers
-    def _alive(self) -> np.ndarray:
-        return self.people.view("alive")
-
     def _in_town_rural(self) -> np.ndarray:
         p = self.people
         return p.view("alive") & (p.view("hukou") == RURAL) & (p.view("location") != ORIGIN)
