@@ -10,9 +10,16 @@ age). Its log-sum is the value of migrating, which enters the leave-or-stay
 decision with the nesting coefficient (a nested logit: stay / leave -> city).
 Choosing is one uniform draw and one binary search per chooser on the group's
 row of cumulative probabilities.
+
+The probability functions take arrays (the vector engine: every candidate at
+once) or plain Python numbers (the agent engine: one agent), with the same
+formula; for numbers they use ``math`` only, which is about fifteen times
+faster than numpy on scalars.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from scipy.special import expit, logsumexp
@@ -20,12 +27,36 @@ from scipy.special import expit, logsumexp
 # Wage by education relative to junior high (primary or less, junior, senior,
 # college): Mincer returns of about 6 % a school year for migrant workers; assumed.
 EDUCATION_WAGE = np.array([0.85, 1.0, 1.12, 1.45])
+_EDUCATION_WAGE_FLOATS = tuple(float(v) for v in EDUCATION_WAGE)
 PERSONS_SCALE = 1e6  # jobs enter utilities as ln(jobs / 1 million)
 DISTANCE_SCALE_KM = 100.0  # distance enters as ln(distance / 100 km)
 
 
-def logistic(x: np.ndarray) -> np.ndarray:
-    return expit(x)
+def logistic(x):
+    """1 / (1 + exp(-x)), for an array or a number."""
+    if isinstance(x, np.ndarray):
+        return expit(x)
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _positive_part(x):
+    return np.maximum(x, 0) if isinstance(x, np.ndarray) else (x if x > 0 else 0)
+
+
+def _at_most(x, cap):
+    return np.minimum(x, cap) if isinstance(x, np.ndarray) else (x if x < cap else cap)
+
+
+def _log(x):
+    return np.log(x) if isinstance(x, np.ndarray) else math.log(x)
+
+
+
+def _education_wage(education):
+    return EDUCATION_WAGE[education] if isinstance(education, np.ndarray) else _EDUCATION_WAGE_FLOATS[education]
 
 
 def housing_share(population: np.ndarray, housing_factor: np.ndarray, share_at_10m: float,
@@ -114,10 +145,12 @@ def leave_probability(*, logsum: np.ndarray, rural_income: np.ndarray, age: np.n
     ``logsum`` is the value of the best destination set for the agent's group;
     against it stands the income forgone at home (``rural_income``, by agent).
     """
-    home = params["wage_coef"] * np.log(rural_income * EDUCATION_WAGE[education])
+    home = params["wage_coef"] * _log(rural_income * _education_wage(education))
     x = (params["leave_intercept"] + params["nest_coef"] * (logsum - home)
-         + params["leave_age_slope"] * np.maximum(age - 25, 0))
-    return np.where(age <= params["leave_max_age"], logistic(x), 0.0)
+         + params["leave_age_slope"] * _positive_part(age - 25))
+    if isinstance(x, np.ndarray):
+        return np.where(age <= params["leave_max_age"], logistic(x), 0.0)
+    return logistic(x) if age <= params["leave_max_age"] else 0.0
 
 
 def settle_probability(*, land: np.ndarray, land_penalty_factor: float, service_access: np.ndarray,
@@ -135,7 +168,7 @@ def settle_probability(*, land: np.ndarray, land_penalty_factor: float, service_
          + land * land_penalty_factor * land_deterrent
          + params["settle_service_gain_coef"] * (1.0 - service_access)
          + params["settle_children_coef"] * has_school_children
-         + params["settle_years_coef"] * np.minimum(years_in_city, 10) / 10.0)
+         + params["settle_years_coef"] * _at_most(years_in_city, 10) / 10.0)
     return logistic(x)
 
 
@@ -143,7 +176,7 @@ def return_probability(*, age: np.ndarray, unemployed: np.ndarray, left_behind_c
                        land: np.ndarray, params) -> np.ndarray:
     """Yearly probability that a rural-hukou urban resident goes home."""
     x = (params["return_intercept"]
-         + params["return_age_coef"] * np.maximum(age - 40, 0) / 10.0
+         + params["return_age_coef"] * _positive_part(age - 40) / 10.0
          + params["return_old_coef"] * (age >= 60)
          + params["return_unemployed_coef"] * unemployed
          + params["return_left_behind_coef"] * left_behind_children

@@ -211,8 +211,9 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
     people.location[village_adults] = ORIGIN
 
     # Children: with a parent in town, or at origin with any parent (left behind or not).
-    parent_pool_all = np.flatnonzero(adult & (age >= PARENT_AGES[0]) & (age <= PARENT_AGES[1]))
-    parent_pool_town = np.intersect1d(parent_pool_all, town_adults)
+    parent_age = adult & (age >= PARENT_AGES[0]) & (age <= PARENT_AGES[1])
+    parent_pool_all = np.flatnonzero(parent_age)
+    parent_pool_town = np.flatnonzero(parent_age & in_town)  # a mask: linear, where intersect1d sorts
     for in_town_flag, pool in ((True, parent_pool_town), (False, parent_pool_all)):
         kids = np.flatnonzero((in_town == in_town_flag) & ~adult)
         parents = pool[rng.integers(0, len(pool), size=len(kids))]

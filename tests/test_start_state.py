@@ -46,14 +46,16 @@ def test_history_scenario_ends_in_the_status_quo_rules():
     history = load_scenario(SCENARIOS / "history_2015.toml")
     status_quo = load_scenario(SCENARIOS / "status_quo.toml")
     model = UrbanizationModel(history, agents=2_000)
+    from sim.stages import policies
+
     model.year = 2020
-    model._apply_policies()
+    policies.run(model)
     expected = RuleArrays.from_class_rules([status_quo.rules[c] for c in SIZE_CLASSES], model.cities.size_class)
     for key in RULE_KEYS:
         np.testing.assert_allclose(getattr(model.levers.rules, key), getattr(expected, key), err_msg=key)
     # and in 2015 they are the stricter ones of the 2014 opinion
     model.year = 2015
-    model._apply_policies()
+    policies.run(model)
     medium = model.cities.class_mask("medium")
     assert np.all(model.levers.rules.min_insurance_years[medium] == 3)
 

@@ -27,9 +27,25 @@ def test_uniform_draws_are_uniform():
     assert stats.kstest(u, "uniform").pvalue > 0.001
 
 
+def test_streams_are_keyed_by_name_not_position(monkeypatch):
+    """Adding a decision's stream changes no other stream's draws."""
+    import sim.streams as streams
+
+    before = Streams(7).uniform("settle", 2022, 50)
+    monkeypatch.setattr(streams, "STREAMS", frozenset({"a_new_decision", *streams.STREAMS}))
+    after = Streams(7).uniform("settle", 2022, 50)
+    assert np.array_equal(before, after)
+    assert not np.array_equal(Streams(7).uniform("a_new_decision", 2022, 50), after)
+
+
+def test_one_row_draw_is_the_rows_element():
+    s = Streams(3)
+    u = s.uniform("leave", 2024, 500)
+    assert [s.draw("leave", 2024, r) for r in (0, 17, 499)] == [u[0], u[17], u[499]]
+
+
 def test_unknown_stream_and_negative_seed_refused():
     with pytest.raises(ValueError):
         Streams(-1)
     with pytest.raises(ValueError):
         Streams(1).uniform("no_such_decision", 2021, 3)
-    assert len(set(STREAMS)) == len(STREAMS)

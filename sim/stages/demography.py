@@ -1,0 +1,98 @@
+"""Stage 2, demography: deaths, ageing, coming of age, births.
+
+Deaths follow the published crude death rate, spread over ages by a Gompertz
+schedule whose level is solved each year; births are the published totals,
+split between urban-hukou and rural-hukou parents by their fertile numbers
+(``sim.demography``). These are population processes, not decisions: both
+engines run this stage as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import datasets
+from sim.decisions import ndtri_clipped, stochastic_round
+from sim.demography import FERTILE_AGES, age_urban_stock, calibrate_mortality, split_births
+from sim.households import ADULT_AGE
+from sim.population import LAND_SHARE, education_draw
+from sim.state import NO_PARENT, ORIGIN, RURAL, URBAN
+
+
+def run(m) -> None:
+    _deaths_and_ageing(m)
+    _births(m)
+
+
+def _deaths_and_ageing(m) -> None:
+    p, w, year = m.people, m.persons_per_agent, m.year
+    alive = p.view("alive")
+    age = p.view("age")
+    by_age = m.urban_hukou + np.bincount(age[alive], minlength=len(m.urban_hukou)) * w
+    q = calibrate_mortality(by_age, datasets.crude_death_rate(year) * by_age.sum())
+
+    u = m.streams.uniform("death", year, p.n)
+    dies = alive & (u < q[np.minimum(age, len(q) - 1)])
+    alive[dies] = False
+    orphans = alive & (p.view("parent") >= 0)
+    orphans[orphans] = dies[p.view("parent")[orphans]]
+    p.view("parent")[orphans] = NO_PARENT
+    m.urban_hukou, urban_deaths = age_urban_stock(m.urban_hukou, q)
+    m.tally.add("deaths", dies, persons=urban_deaths)
+
+    age[alive] += 1
+    age.clip(max=len(q) - 1, out=age)
+    _come_of_age(m, alive & (age == ADULT_AGE))
+
+
+def _come_of_age(m, mask: np.ndarray) -> None:
+    """Children turning 16: own education, land, labour-force status."""
+    p = m.people
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return
+    u = m.streams.generator("come_of_age", m.year).random((3, p.n))[:, rows]
+    p.parent[rows] = NO_PARENT
+    p.education[rows] = education_draw(p.age[rows].astype(np.int64), u[0])
+    p.land[rows] = u[1] < LAND_SHARE
+    share = np.where(p.location[rows] == ORIGIN, m.origin_offfarm_share, m.town_worker_share)
+    p.works[rows] = u[2] < share
+
+
+def _births(m) -> None:
+    p, w, year = m.people, m.persons_per_agent, m.year
+    alive = p.view("alive")
+    age = p.view("age")
+    hukou = p.view("hukou")
+    fertile = alive & (age >= FERTILE_AGES[0]) & (age <= FERTILE_AGES[1])
+    urban_fertile = (m.urban_hukou[FERTILE_AGES[0]:FERTILE_AGES[1] + 1].sum()
+                     + np.count_nonzero(fertile & (hukou == URBAN)) * w)
+    rural_parents = np.flatnonzero(fertile & (hukou == RURAL))
+    population = m.urban_hukou.sum() + np.count_nonzero(alive) * w
+    births = datasets.births(year, population)
+    urban_births, rural_births = split_births(births, urban_fertile, len(rural_parents) * w,
+                                              m.params["fertility_rural_relative"])
+    draws = m.streams.generator("birth", year).random((4, p.n))
+    n_new = int(stochastic_round(np.array([rural_births / w]), draws[0, :1])[0]) if len(rural_parents) else 0
+    n_new = min(n_new, len(rural_parents))
+    m.urban_hukou[0] += urban_births + (rural_births - n_new * w)  # rounding remainder kept in the total
+    m.tally.add("births", persons=births)
+    if not n_new:
+        return
+    # parents: the rural-hukou fertile rows with the smallest draws of this
+    # year's birth stream, so that scenarios share parents (common random numbers)
+    u_parent = m.streams.uniform("birth_parent", year, p.n)[rural_parents]
+    parents = np.sort(rural_parents[np.argpartition(u_parent, n_new - 1)[:n_new]])
+    rows = p.append(n_new)
+    loc = p.location[parents]
+    in_town = loc != ORIGIN
+    follow = m.params["children_follow_max"] * m.levers.school_access[np.maximum(loc, 0)]
+    with_parent = in_town & (draws[1, parents] < follow)
+    p.alive[rows] = True
+    p.age[rows] = 0
+    p.parent[rows] = parents
+    p.origin[rows] = p.origin[parents]
+    p.location[rows] = np.where(with_parent, loc, ORIGIN)
+    p.in_situ[rows] = with_parent & p.in_situ[parents]
+    p.skill[rows] = m.params["wage_dispersion"] * ndtri_clipped(draws[2, parents])
+    p.insurance_draw[rows] = draws[3, parents]

@@ -1,0 +1,57 @@
+"""Stage 7, settle: eligible migrants who want to convert their hukou apply.
+
+Candidates: rural-hukou adults in towns who did not move this year. Eligible
+are those who meet their city's rule (``sim.settlement.eligible``: open,
+conditions on residence and insurance years, or a points threshold), or who
+have lived there long enough where the residence-registration trial reaches
+them (a persistent draw per person: the same people stay registered). An
+eligible migrant applies with ``decisions.settle_probability`` (decision
+``settle``). Points cities then admit the best-scored applicants within their
+yearly quota (ties broken at random); other rules admit all. A settler's
+rural-hukou children living with it convert too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.decisions import settle_probability, stochastic_round
+from sim.households import ADULT_AGE, children_of, convert, count_children, mask_of
+from sim.settlement import apply_quotas, eligible, points_score
+from sim.state import ORIGIN, RURAL
+
+
+def run(m) -> None:
+    p, prm, lev, year = m.people, m.params, m.levers, m.year
+    age = p.view("age")
+    loc = p.view("location")
+    candidates = (p.view("alive") & (p.view("hukou") == RURAL) & (loc != ORIGIN) & (age >= ADULT_AGE)
+                  & (p.view("moved_year") != year))
+    rows = np.flatnonzero(candidates)
+    if rows.size == 0:
+        return
+    city = loc[rows]
+    years = p.years_in_city[rows].astype(float)
+    insurance = p.insurance_years[rows].astype(float)
+    edu = p.education[rows]
+    ok = eligible(lev.rules, city, years, insurance, edu, age[rows])
+    u_reg = m.streams.uniform("registration", 0, p.n)[rows]  # persistent: the same draw every year
+    ok |= (years >= lev.registration_years) & (u_reg < lev.registration_share[city])
+    m.inputs["school_children_here"] = school = count_children(
+        p, children_of(p, candidates, with_parent=True, school_age=True)) > 0
+    willing = rows[ok]
+    applicants = m.decide("settle", willing, lambda: settle_probability(
+        land=p.land[willing], land_penalty_factor=lev.land_penalty_factor,
+        service_access=lev.service_access[loc[willing]], has_school_children=school[willing],
+        years_in_city=p.years_in_city[willing].astype(float), age=age[willing], params=prm))
+    applying = mask_of(p.n, applicants)[rows]
+    u_quota = m.streams.uniform("quota", year, m.cities.n)
+    quota = stochastic_round(lev.rules.annual_quota_share * m.cities.population / m.persons_per_agent, u_quota)
+    score = points_score(lev.rules, city, years, insurance, edu)
+    tiebreak = m.streams.uniform("tiebreak", year, p.n)[rows]
+    admitted = apply_quotas(lev.rules, applying, city, score, quota, tiebreak)
+    settlers = mask_of(p.n, rows[admitted])
+    family = settlers | (children_of(p, settlers, with_parent=True) & (p.view("hukou") == RURAL))
+    convert(p, family, year)
+    m.settled_by_year[year] = np.bincount(loc[family], minlength=m.cities.n) * m.persons_per_agent
+    m.tally.add("settlements_in_year", family)
