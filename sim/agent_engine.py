@@ -132,7 +132,7 @@ class AgentEngineModel(UrbanizationModel):
         if rows.size == 0:
             return rows
         views = self._agent_views()
-        u = self.streams.uniform(stream, self.year, self.people.n)[rows].tolist()
+        u = self.streams.uniform_at(stream, self.year, rows).tolist()
         yes = [row for row, draw in zip(rows.tolist(), u) if draw < views[row].chance(stream)]
         return np.array(yes, dtype=np.int64)
 
@@ -140,5 +140,5 @@ class AgentEngineModel(UrbanizationModel):
         if rows.size == 0:
             return rows
         views = self._agent_views()
-        u = self.streams.uniform("destination", self.year, self.people.n)[rows].tolist()
+        u = self.streams.uniform_at("destination", self.year, rows).tolist()
         return np.array([views[row].choose_city(draw) for row, draw in zip(rows.tolist(), u)], dtype=np.int64)

@@ -6,6 +6,8 @@ stages of both engines.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.state import NO_PARENT, ORIGIN, RURAL, URBAN, PersonArrays
@@ -14,38 +16,52 @@ ADULT_AGE = 16
 SCHOOL_AGES = (6, 15)
 
 
-def children_of(p: PersonArrays, parents_mask: np.ndarray, *, with_parent: bool | None = None,
+class Families(NamedTuple):
+    """The living children under 16 and their parents' rows, indexed once a year.
+
+    Links change only in demography (deaths, births, coming of age), so the
+    index built after it serves every later stage of the year.
+    """
+
+    kids: np.ndarray  # rows of living children under 16 who have a parent
+    parent: np.ndarray  # the parent row of each
+
+    @classmethod
+    def index(cls, p: PersonArrays) -> "Families":
+        parent = p.view("parent")
+        kids = np.flatnonzero(p.view("alive") & (parent != NO_PARENT) & (p.view("age") < ADULT_AGE))
+        return cls(kids, parent[kids].astype(np.int64))
+
+
+def children_of(p: PersonArrays, fam: Families, parents_mask: np.ndarray, *, with_parent: bool | None = None,
                 school_age: bool = False) -> np.ndarray:
-    """Mask of living children under 16 whose parent is in ``parents_mask``.
+    """Rows of the children whose parent is in ``parents_mask``.
 
     ``with_parent``: True, only children living where the parent lives;
     False, only children living elsewhere; None, all.
     """
-    parent = p.view("parent")
-    age = p.view("age")
-    has_parent = p.view("alive") & (parent != NO_PARENT) & (age < ADULT_AGE)
-    safe_parent = np.where(has_parent, parent, 0)
-    mask = has_parent & parents_mask[safe_parent]
+    keep = parents_mask[fam.parent]
     if school_age:
-        mask &= (age >= SCHOOL_AGES[0]) & (age <= SCHOOL_AGES[1])
+        age = p.age[fam.kids]
+        keep &= (age >= SCHOOL_AGES[0]) & (age <= SCHOOL_AGES[1])
     if with_parent is not None:
-        same = p.view("location") == p.view("location")[safe_parent]
-        mask &= same if with_parent else ~same
-    return mask
+        same = p.location[fam.kids] == p.location[fam.parent]
+        keep &= same if with_parent else ~same
+    return fam.kids[keep]
 
 
-def count_children(p: PersonArrays, child_mask: np.ndarray) -> np.ndarray:
-    """Per row: the number of children in ``child_mask`` that belong to it."""
-    return np.bincount(p.view("parent")[child_mask], minlength=p.n)[: p.n]
+def count_children(p: PersonArrays, child_rows: np.ndarray) -> np.ndarray:
+    """Per row: the number of children among ``child_rows`` that belong to it."""
+    return np.bincount(p.parent[child_rows], minlength=p.n)[: p.n]
 
 
-def has_school_children(p: PersonArrays) -> np.ndarray:
+def has_school_children(p: PersonArrays, fam: Families) -> np.ndarray:
     """Per row: has at least one living child of school age (6-15)."""
-    return count_children(p, children_of(p, p.view("alive"), school_age=True)) > 0
+    return count_children(p, children_of(p, fam, p.view("alive"), school_age=True)) > 0
 
 
-def move_children(p: PersonArrays, movers: np.ndarray, old_location: np.ndarray, follow: np.ndarray | None,
-                  year: int) -> np.ndarray:
+def move_children(p: PersonArrays, fam: Families, movers: np.ndarray, old_location: np.ndarray,
+                  follow: np.ndarray | None, year: int) -> np.ndarray:
     """Rural-hukou children who lived with a mover go along; return the rows moved.
 
     With ``follow`` (per parent row), children at origin join the mover too
@@ -53,8 +69,8 @@ def move_children(p: PersonArrays, movers: np.ndarray, old_location: np.ndarray,
     where it is false. A child who already holds urban hukou (a reclassified
     village) stays in town.
     """
-    kids = children_of(p, movers) & (p.view("hukou") == RURAL)
-    kid_rows = np.flatnonzero(kids)
+    kid_rows = children_of(p, fam, movers)
+    kid_rows = kid_rows[p.hukou[kid_rows] == RURAL]
     if kid_rows.size == 0:
         return kid_rows
     parents = p.parent[kid_rows]

@@ -27,7 +27,7 @@ from sim.agents import MigrantWorker
 from sim.cities import COUNTY, SIZE_CLASSES, build_city_system
 from sim.datasets import REGIONS
 from sim.decisions import choose
-from sim.households import ADULT_AGE, has_school_children
+from sim.households import ADULT_AGE, Families, has_school_children
 from sim.levers import Levers, baseline_levers
 from sim.population import build_initial_state
 from sim.scenario import Scenario
@@ -95,7 +95,9 @@ class UrbanizationModel(mesa.Model):
         self.levers: Levers = self.baseline.copy()
 
         labour.draw_employment(self)
-        self.destination_constant = destinations.fit_destination_constants(self, has_school_children(self.people))
+        self.families = Families.index(self.people)
+        self.destination_constant = destinations.fit_destination_constants(
+            self, has_school_children(self.people, self.families))
         self.records: list[dict] = []
         self.datacollector = mesa.DataCollector(model_reporters=outputs.model_reporters())
         self._collect()
@@ -118,14 +120,14 @@ class UrbanizationModel(mesa.Model):
         """
         if rows.size == 0:
             return rows
-        u = self.streams.uniform(stream, self.year, self.people.n)[rows]
+        u = self.streams.uniform_at(stream, self.year, rows)
         return rows[u < probability()]
 
     def choose_destinations(self, rows: np.ndarray) -> np.ndarray:
         """Each row's city: its uniform of stream ``destination`` against its group's cumulative shares."""
         if rows.size == 0:
             return rows
-        u = self.streams.uniform("destination", self.year, self.people.n)[rows]
+        u = self.streams.uniform_at("destination", self.year, rows)
         return choose(self.choice_cdf, self.inputs["group"][rows], u)
 
     # ------------------------------------------------------------------ records

@@ -14,7 +14,7 @@ import numpy as np
 from sim import datasets
 from sim.decisions import ndtri_clipped, stochastic_round
 from sim.demography import FERTILE_AGES, age_urban_stock, calibrate_mortality, split_births
-from sim.households import ADULT_AGE
+from sim.households import ADULT_AGE, Families
 from sim.population import LAND_SHARE, education_draw
 from sim.state import NO_PARENT, ORIGIN, RURAL, URBAN
 
@@ -22,6 +22,7 @@ from sim.state import NO_PARENT, ORIGIN, RURAL, URBAN
 def run(m) -> None:
     _deaths_and_ageing(m)
     _births(m)
+    m.families = Families.index(m.people)  # parent links are fixed for the rest of the year
 
 
 def _deaths_and_ageing(m) -> None:
@@ -51,12 +52,12 @@ def _come_of_age(m, mask: np.ndarray) -> None:
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         return
-    u = m.streams.generator("come_of_age", m.year).random((3, p.n))[:, rows]
+    draw = m.streams.uniform_at
     p.parent[rows] = NO_PARENT
-    p.education[rows] = education_draw(p.age[rows].astype(np.int64), u[0])
-    p.land[rows] = u[1] < LAND_SHARE
+    p.education[rows] = education_draw(p.age[rows].astype(np.int64), draw("come_of_age_education", m.year, rows))
+    p.land[rows] = draw("come_of_age_land", m.year, rows) < LAND_SHARE
     share = np.where(p.location[rows] == ORIGIN, m.origin_offfarm_share, m.town_worker_share)
-    p.works[rows] = u[2] < share
+    p.works[rows] = draw("come_of_age_work", m.year, rows) < share
 
 
 def _births(m) -> None:
@@ -72,8 +73,8 @@ def _births(m) -> None:
     births = datasets.births(year, population)
     urban_births, rural_births = split_births(births, urban_fertile, len(rural_parents) * w,
                                               m.params["fertility_rural_relative"])
-    draws = m.streams.generator("birth", year).random((4, p.n))
-    n_new = int(stochastic_round(np.array([rural_births / w]), draws[0, :1])[0]) if len(rural_parents) else 0
+    draw = m.streams.uniform_at
+    n_new = int(stochastic_round(np.array([rural_births / w]), draw("birth", year, 0))[0]) if len(rural_parents) else 0
     n_new = min(n_new, len(rural_parents))
     m.urban_hukou[0] += urban_births + (rural_births - n_new * w)  # rounding remainder kept in the total
     m.tally.add("births", persons=births)
@@ -81,18 +82,18 @@ def _births(m) -> None:
         return
     # parents: the rural-hukou fertile rows with the smallest draws of this
     # year's birth stream, so that scenarios share parents (common random numbers)
-    u_parent = m.streams.uniform("birth_parent", year, p.n)[rural_parents]
+    u_parent = draw("birth_parent", year, rural_parents)
     parents = np.sort(rural_parents[np.argpartition(u_parent, n_new - 1)[:n_new]])
     rows = p.append(n_new)
     loc = p.location[parents]
     in_town = loc != ORIGIN
     follow = m.params["children_follow_max"] * m.levers.school_access[np.maximum(loc, 0)]
-    with_parent = in_town & (draws[1, parents] < follow)
+    with_parent = in_town & (draw("birth_follow", year, parents) < follow)
     p.alive[rows] = True
     p.age[rows] = 0
     p.parent[rows] = parents
     p.origin[rows] = p.origin[parents]
     p.location[rows] = np.where(with_parent, loc, ORIGIN)
     p.in_situ[rows] = with_parent & p.in_situ[parents]
-    p.skill[rows] = m.params["wage_dispersion"] * ndtri_clipped(draws[2, parents])
-    p.insurance_draw[rows] = draws[3, parents]
+    p.skill[rows] = m.params["wage_dispersion"] * ndtri_clipped(draw("birth_skill", year, parents))
+    p.insurance_draw[rows] = draw("birth_insurance", year, parents)

@@ -74,11 +74,11 @@ def draw_employment(m) -> np.ndarray:
     rows = np.flatnonzero(workers_in_towns(m))
     loc = p.view("location")
     found = m.decide("employment", rows, lambda: m.employment_rate[loc[rows]])
-    employed = mask_of(p.n, found)
-    p.view("employed")[:] = employed
-    wage = m.wage[np.maximum(loc, 0)] * EDUCATION_WAGE[p.view("education")] * np.exp(p.view("skill"))
-    p.view("wage")[:] = np.where(employed, wage, 0.0)
-    return employed
+    p.view("employed")[:] = False
+    p.view("wage")[:] = 0.0
+    p.employed[found] = True
+    p.wage[found] = m.wage[loc[found]] * EDUCATION_WAGE[p.education[found]] * np.exp(p.skill[found])
+    return mask_of(p.n, found)
 
 
 def base_wages(m, regions: pd.DataFrame) -> np.ndarray:

@@ -41,7 +41,7 @@ def run(m) -> None:
     age = p.view("age")
     rural = p.view("hukou") == RURAL
     loc = p.view("location")
-    m.inputs["group"] = group = destinations.group_of(p.view("origin"), p.view("education"), has_school_children(p))
+    m.inputs["group"] = group = destinations.group_of(p.view("origin"), p.view("education"), has_school_children(p, m.families))
     not_moved = p.view("moved_year") != year
 
     entrants = np.flatnonzero(alive & rural & (age == COLLEGE_AGE))
@@ -73,8 +73,8 @@ def run(m) -> None:
     _move(m, np.r_[leavers, searchers], np.r_[leaver_dest, search_dest], old)
     p.works[leavers] = age[leavers] <= WORKING_AGES[1]
     follow = m.decide("children", leavers, lambda: prm["children_follow_max"] * m.levers.school_access[loc[leavers]])
-    children_along = move_children(p, mask_of(p.n, leavers), old, mask_of(p.n, follow), year)
-    move_children(p, mask_of(p.n, searchers), old, None, year)  # a family living together moves together
+    children_along = move_children(p, m.families, mask_of(p.n, leavers), old, mask_of(p.n, follow), year)
+    move_children(p, m.families, mask_of(p.n, searchers), old, None, year)  # a family living together moves together
     joined = _reunite(m, mask_of(p.n, np.r_[leavers, searchers]))
     # departures: persons leaving a village for a town (in-situ residents moving on were urban already)
     from_village = np.count_nonzero(old[leavers] == ORIGIN)
@@ -94,7 +94,7 @@ def _enter_college(m, rows: np.ndarray) -> None:
     convert(p, mask, m.year)
     p.moved_year[rows] = m.year
     p.years_in_city[rows] = 0
-    move_children(p, mask, old, None, m.year)
+    move_children(p, m.families, mask, old, None, m.year)
     m.tally.add("other_hukou_conversions_in_year", rows)
 
 
@@ -117,7 +117,8 @@ def _reunite(m, movers: np.ndarray) -> int:
     p = m.people
     loc = p.view("location")
     parents_in_town = p.view("alive") & (loc != ORIGIN) & ~movers
-    kids = np.flatnonzero(children_of(p, parents_in_town, with_parent=False) & (loc == ORIGIN))
+    kids = children_of(p, m.families, parents_in_town, with_parent=False)
+    kids = kids[loc[kids] == ORIGIN]
     parents = np.unique(p.parent[kids])
     rate = m.params["family_reunion_rate"]
     joining = m.decide("reunion", parents, lambda: rate * m.levers.school_access[loc[parents]])

@@ -14,27 +14,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.households import convert
+from sim.households import convert, mask_of
 from sim.state import ORIGIN, RURAL
 
 
 def run(m) -> None:
     p, prm = m.people, m.params
     at_origin = p.view("alive") & (p.view("location") == ORIGIN) & (p.view("hukou") == RURAL)
-    parent = p.view("parent")
-    with_parent = (parent >= 0) & at_origin & at_origin[np.maximum(parent, 0)]
-    source = np.where(with_parent, parent, np.arange(p.n))
-    u = m.streams.uniform("reclassify", m.year, p.n)[source]
-    chosen = at_origin & (u < prm["reclassification_rate"])
-    if not chosen.any():
+    rows = np.flatnonzero(at_origin)
+    parent = p.parent[rows]
+    has_parent = parent >= 0
+    with_parent = has_parent & at_origin[np.maximum(parent, 0)]
+    source = np.where(with_parent, parent, rows)  # whose draws decide: the parent's, or the row's own
+    u = m.streams.uniform_at("reclassify", m.year, source)
+    chosen_in = u < prm["reclassification_rate"]
+    chosen = rows[chosen_in]
+    if chosen.size == 0:
         return
-    p.view("location")[chosen] = m.county_of_region[p.view("origin")[chosen]]
-    p.view("years_in_city")[chosen] = 0
-    p.view("moved_year")[chosen] = m.year
-    p.view("in_situ")[chosen] = True
-    u2 = m.streams.uniform("reclassify_hukou", m.year, p.n)[source]
-    left_behind = (parent >= 0) & ~with_parent
-    converted = chosen & ~left_behind & (u2 < prm["reclassified_hukou_share"])
-    convert(p, converted, m.year)
+    p.location[chosen] = m.county_of_region[p.origin[chosen]]
+    p.years_in_city[chosen] = 0
+    p.moved_year[chosen] = m.year
+    p.in_situ[chosen] = True
+    u2 = m.streams.uniform_at("reclassify_hukou", m.year, source[chosen_in])
+    left_behind = has_parent[chosen_in] & ~with_parent[chosen_in]
+    converted = chosen[~left_behind & (u2 < prm["reclassified_hukou_share"])]
+    convert(p, mask_of(p.n, converted), m.year)
     m.tally.add("reclassified_in_year", chosen)
     m.tally.add("other_hukou_conversions_in_year", converted)

@@ -24,7 +24,7 @@ def run(m) -> None:
     candidates = (p.view("alive") & (p.view("hukou") == RURAL) & (loc != ORIGIN) & (age >= ADULT_AGE)
                   & (p.view("moved_year") != year) & ~p.view("in_situ"))
     rows = np.flatnonzero(candidates)
-    m.inputs["left_behind"] = left_behind = count_children(p, children_of(p, candidates, with_parent=False)) > 0
+    m.inputs["left_behind"] = left_behind = count_children(p, children_of(p, m.families, candidates, with_parent=False)) > 0
     unemployed = p.view("works") & ~p.view("employed")
     returners = m.decide("return", rows, lambda: return_probability(
         age=age[rows], unemployed=unemployed[rows], left_behind_children=left_behind[rows],
@@ -42,7 +42,7 @@ def run(m) -> None:
     p.moved_year[returners] = year
     p.employed[returners] = False
     to_village = mask_of(p.n, returners) & ~county_mask
-    kids_to_village = move_children(p, to_village, old, None, year)
-    move_children(p, county_mask, old, None, year)
+    kids_to_village = move_children(p, m.families, to_village, old, None, year)
+    move_children(p, m.families, county_mask, old, None, year)
     # returns: persons back in the village (those who settle in the county town stay urban)
     m.tally.add("returns_in_year", np.count_nonzero(to_village) + kids_to_village.size)

@@ -35,10 +35,10 @@ def run(m) -> None:
     insurance = p.insurance_years[rows].astype(float)
     edu = p.education[rows]
     ok = eligible(lev.rules, city, years, insurance, edu, age[rows])
-    u_reg = m.streams.uniform("registration", 0, p.n)[rows]  # persistent: the same draw every year
+    u_reg = m.streams.uniform_at("registration", 0, rows)  # persistent: the same draw every year
     ok |= (years >= lev.registration_years) & (u_reg < lev.registration_share[city])
     m.inputs["school_children_here"] = school = count_children(
-        p, children_of(p, candidates, with_parent=True, school_age=True)) > 0
+        p, children_of(p, m.families, candidates, with_parent=True, school_age=True)) > 0
     willing = rows[ok]
     applicants = m.decide("settle", willing, lambda: settle_probability(
         land=p.land[willing], land_penalty_factor=lev.land_penalty_factor,
@@ -48,10 +48,12 @@ def run(m) -> None:
     u_quota = m.streams.uniform("quota", year, m.cities.n)
     quota = stochastic_round(lev.rules.annual_quota_share * m.cities.population / m.persons_per_agent, u_quota)
     score = points_score(lev.rules, city, years, insurance, edu)
-    tiebreak = m.streams.uniform("tiebreak", year, p.n)[rows]
+    tiebreak = m.streams.uniform_at("tiebreak", year, rows)
     admitted = apply_quotas(lev.rules, applying, city, score, quota, tiebreak)
     settlers = mask_of(p.n, rows[admitted])
-    family = settlers | (children_of(p, settlers, with_parent=True) & (p.view("hukou") == RURAL))
+    kids = children_of(p, m.families, settlers, with_parent=True)
+    family = settlers.copy()
+    family[kids[p.hukou[kids] == RURAL]] = True
     convert(p, family, year)
     m.settled_by_year[year] = np.bincount(loc[family], minlength=m.cities.n) * m.persons_per_agent
     m.tally.add("settlements_in_year", family)
