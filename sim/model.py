@@ -204,14 +204,19 @@ class UrbanizationModel(mesa.Model):
         self._collect()
 
     def _apply_policies(self) -> None:
+        from sim.policies import PolicyContext
+
         levers = self.baseline.copy()
         for change in self.scenario.rule_changes:  # settlement rules changed by documents (history)
             if change.start < self.year + 1.0:
                 change.apply(levers.rules, self.cities.size_class)
+        context = PolicyContext(size_class=self.cities.size_class, region=self.cities.region,
+                                n_regions=len(REGIONS), year=self.year,
+                                settled_by_year=self.settled_by_year, initial_gap=self.initial_gap)
         for policy in self.policies:
             intensity = policy.intensity(self.year + 1.0)  # strength reached by 31 December
             if intensity > 0:
-                policy.apply(self, levers, intensity)
+                policy.apply(context, levers, intensity)
         self.levers = levers
 
     def _demography(self) -> None:
