@@ -214,8 +214,8 @@ class Row:
 
 def _list_or_complement(chosen: tuple[str, ...], every: tuple[str, ...]) -> str:
     rest = [c for c in every if c not in chosen]
-    if len(rest) < len(chosen):
-        return "all but " + ", ".join(rest)
+    if len(rest) == 1:
+        return "all but " + rest[0]
     return ", ".join(c for c in every if c in chosen)
 
 
