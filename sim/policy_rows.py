@@ -177,10 +177,8 @@ class Row:
             setattr(holder, name, _operate(self.op, current, v, self._share(values), s, scalar=True))
             return
         mask = self.mask(context)
-        if mask is None:
-            setattr(holder, name, _operate(self.op, current, v, self._share(values), s))
-        else:
-            current[mask] = _operate(self.op, current[mask], v, self._share(values), s)
+        index = ... if mask is None else mask  # in place, on the year's copy of the levers
+        current[index] = _operate(self.op, current[index], v, self._share(values), s)
 
     def _share(self, values: Mapping[str, float]) -> float:
         return values[self.share] if isinstance(self.share, str) else float(self.share)

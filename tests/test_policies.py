@@ -109,6 +109,8 @@ def test_set_at_full_strength_or_whenever_acting():
     years = measure(Row("registration_years", "set", "years"), years=8.0)
     assert act(years, 0.1).registration_years == 8.0
     assert act(years, 0.0).registration_years == 5.0
+    everywhere = act(measure(Row("wage_factor", "set", 0.5)), 0.1).wage_factor
+    np.testing.assert_array_equal(everywhere, np.full(len(SIZE), 0.5))
 
 
 def test_no_row_acts_at_zero_intensity():
