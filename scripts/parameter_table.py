@@ -56,17 +56,21 @@ def calibration_fit_table() -> str:
 
 
 def policy_table() -> str:
-    from sim.policies import NEGLIGIBLE_PP, REGISTRY, article_number
+    """The measures of sim.policies: article, summary and defaults, lever operations, expected effects."""
+    from sim.policies import NEGLIGIBLE_PP, article_number
+    from sim.policies import policy_table as rows
 
     signs = {1: "up", -1: "down", 0: f"negligible (< {NEGLIGIBLE_PP} pp)"}
-    lines = ["| policy | article | what it changes | expected 2025 effect: resident / hukou | mechanism |",
-             "|---|---|---|---|---|"]
-    for name, cls in REGISTRY.items():
-        params = ", ".join(f"{k} = {p.default:g}" for k, p in cls.params.items())
-        lines.append(f"| `{name}` | {cls.article} ({article_number(cls.article)}) | {cls.summary}; {params} "
-                     f"| {signs[cls.expected[0]]} / {signs[cls.expected[1]]} | {cls.mechanism} |")
+    lines = ["| policy | article | what it changes | lever operations (s: intensity) "
+             "| expected 2025 effect: resident / hukou | mechanism |",
+             "|---|---|---|---|---|---|"]
+    for row in rows():
+        params = ", ".join(f"{k} = {default:g}" for k, (default, *_) in row["params"].items())
+        ops = "; ".join(f"`{op['lever']}` {op['op']} {op['value']} ({op['where']})" for op in row["operations"])
+        lines.append(f"| `{row['name']}` | {row['article']} ({article_number(row['article'])}) "
+                     f"| {row['summary']}; {params} | {ops} "
+                     f"| {signs[row['expected'][0]]} / {signs[row['expected'][1]]} | {row['mechanism']} |")
     return "\n".join(lines)
-
 
 if __name__ == "__main__":
     print(table())

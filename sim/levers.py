@@ -3,7 +3,8 @@
 Each year the model starts from the scenario's baseline levers (the rules and
 city attributes in force at the start) and lets every policy act on a copy at
 its current strength. Decision code reads only levers and parameters, never a
-policy, so a new measure is a new policy class, not a branch in a decision.
+policy, so a new measure is a few rows on levers (``sim.policies``), not a
+branch in a decision.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ CLASS_DEFAULTS = {
     "county": {"service_access": 0.85, "school_access": 0.90},
 }
 CLASS_KEYS = ("service_access", "school_access")
+# levers held per [origin region, city] pair; the others are per city or national (scalars)
+PAIR_LEVERS = ("distance_factor",)
 
 
 @dataclass

@@ -7,14 +7,20 @@ reached by 31 December of the year (``Policy.intensity``).
 
 from __future__ import annotations
 
+from sim.datasets import REGIONS
+from sim.policy_rows import PolicyContext
+
 
 def run(m) -> None:
     levers = m.baseline.copy()
     for change in m.scenario.rule_changes:
         if change.start < m.year + 1.0:
             change.apply(levers.rules, m.cities.size_class)
+    # what a measure may read: the city table, the year, the settlements so far
+    context = PolicyContext(size_class=m.cities.size_class, region=m.cities.region, n_regions=len(REGIONS),
+                            year=m.year, settled_by_year=m.settled_by_year, initial_gap=m.initial_gap)
     for policy in m.policies:
         intensity = policy.intensity(m.year + 1.0)  # strength reached by 31 December
         if intensity > 0:
-            policy.apply(m, levers, intensity)
+            policy.apply(context, levers, intensity)
     m.levers = levers
