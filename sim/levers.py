@@ -56,6 +56,8 @@ class Levers:
     insured_share_extra: float = 0.0  # added to the share of migrants insured
     employment_extra: float = 0.0  # added to the maximum employment rate
     return_to_county_share: float = 0.0  # returnees who live in the county town, not the village
+    reclassification_factor: float = 1.0  # multiplies the year's pace of village reclassification (land for growth)
+    reclassified_hukou_factor: float = 1.0  # multiplies the share of reclassified villagers given urban hukou
 
     def copy(self) -> "Levers":
         values = {}

@@ -6,7 +6,9 @@ then on without moving (``in_situ``), and some receive urban hukou with it
 (``reclassified_hukou_share``). Families are reclassified together: a child at
 home with its parent shares the parent's draws; a child left behind (parent
 away) is reclassified with its own village, and its hukou, registered with
-the absent parent's, is not converted. A process of villages, not a decision
+the absent parent's, is not converted. The levers ``reclassification_factor``
+(land for urban growth) and ``reclassified_hukou_factor`` (the scope of land
+requisition) scale the two rates. A process of villages, not a decision
 of agents: both engines run this stage as it is.
 """
 
@@ -27,7 +29,7 @@ def run(m) -> None:
     with_parent = has_parent & at_origin[np.maximum(parent, 0)]
     source = np.where(with_parent, parent, rows)  # whose draws decide: the parent's, or the row's own
     u = m.streams.uniform_at("reclassify", m.year, source)
-    chosen_in = u < prm["reclassification_rate"]
+    chosen_in = u < prm["reclassification_rate"] * m.levers.reclassification_factor
     chosen = rows[chosen_in]
     if chosen.size == 0:
         return
@@ -37,7 +39,7 @@ def run(m) -> None:
     p.in_situ[chosen] = True
     u2 = m.streams.uniform_at("reclassify_hukou", m.year, source[chosen_in])
     left_behind = has_parent[chosen_in] & ~with_parent[chosen_in]
-    converted = chosen[~left_behind & (u2 < prm["reclassified_hukou_share"])]
+    converted = chosen[~left_behind & (u2 < prm["reclassified_hukou_share"] * m.levers.reclassified_hukou_factor)]
     convert(p, mask_of(p.n, converted), m.year)
     m.tally.add("reclassified_in_year", chosen)
     m.tally.add("other_hukou_conversions_in_year", converted)
