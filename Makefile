@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SCENARIOS := scenarios/status_quo.toml scenarios/plan.toml
 REPLICATIONS ?= 8
 
-.PHONY: run test figure baseline clean
+.PHONY: run test test-fast figure baseline clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q
+
+# The fast tier (no test marked slow): under a minute, for the edit loop.
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m pytest -q -m "not slow"
 
 # Regenerate the README's figure (committed under docs/).
 figure: run

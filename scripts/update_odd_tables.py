@@ -4,8 +4,8 @@
     python scripts/update_odd_tables.py
 
 Tables sit between ``<!-- name -->`` and ``<!-- /name -->`` markers:
-parameters (with the calibrated values), policies, sensitivity ranges and the
-calibration fit. tests/test_docs.py fails when any of them is stale.
+parameters (with the calibrated values), policies, sensitivity ranges, the
+calibration fit and the outputs. tests/test_docs.py fails when any of them is stale.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "scripts"))
 sys.path.insert(0, str(PROJECT))
 
+import output_table  # noqa: E402
 import parameter_table  # noqa: E402
 
 ODD = PROJECT / "docs" / "ODD.md"
 BLOCKS = {"parameter-table": parameter_table.table, "policy-table": parameter_table.policy_table,
           "sensitivity-ranges": parameter_table.sensitivity_table,
-          "calibration-fit": parameter_table.calibration_fit_table}
+          "calibration-fit": parameter_table.calibration_fit_table, "output-table": output_table.output_table}
 
 
 def replace_block(text: str, name: str, body: str) -> str:

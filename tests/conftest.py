@@ -34,3 +34,23 @@ def small_run(status_quo):
 @pytest.fixture
 def fresh_model(status_quo):
     return UrbanizationModel(status_quo, agents=SMALL_AGENTS, seed=11)
+
+
+# ---------------------------------------------------------------- test tiers
+# `make test-fast` runs everything not marked slow (under a minute, for the edit
+# loop); `make test` runs all. Slow: whole-model statistical tests over every
+# policy, subprocesses, signals, process pools, Dask clusters, calibration and
+# benchmarks. Marked here, in one place, by module or by test name.
+SLOW_MODULES = {"test_policy_effects.py", "test_robustness.py", "test_bench.py", "test_calibration.py"}
+SLOW_TESTS = {
+    "test_sampled_shapley_values_sum_to_total_effect", "test_exact_shapley_values_sum_to_total_effect",
+    "test_scenario_compared_with_itself_differs_by_exactly_zero", "test_run_sim_script_subprocess",
+    "test_run_sim_script_scenario_error", "test_attribute_writes_table_figure_and_summary",
+    "test_compare_writes_table_figure_and_summary", "test_replications_add_bands",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_MODULES or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
