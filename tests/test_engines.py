@@ -18,6 +18,7 @@ import pytest
 from sim.agent_engine import AgentEngineModel, MigrantAgent
 from sim.model import TIMESERIES_COLUMNS, UrbanizationModel
 from sim.scenario import load_scenario
+from tests.conftest import calibrated_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 AGENTS = 5_000
@@ -30,7 +31,7 @@ COMPARED = ("resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp", "ru
 @pytest.fixture(scope="module", params=["status_quo", "plan"])
 def runs(request):
     """Time series of both engines, one per seed: {engine: [DataFrame, ...]}."""
-    scenario = load_scenario(SCENARIOS / f"{request.param}.toml")
+    scenario = calibrated_scenario(SCENARIOS / f"{request.param}.toml")
     return request.param, {
         engine: [engine(scenario, agents=AGENTS, seed=seed).run() for seed in SEEDS]
         for engine in (UrbanizationModel, AgentEngineModel)
