@@ -33,6 +33,12 @@ vectors: every trial whose loss lies within the 90 % likelihood-ratio bound of
 the best, min + chi2(0.90, k), for k fitted parameters (a profile-likelihood
 region, not a Bayesian posterior). Replications of a projection draw their
 parameters from that set.
+
+The file is read only when a caller asks: ``load_calibration(path)``
+validates it (every key known, every fitted parameter present and within its
+searched range; ``CalibrationError`` otherwise) and ``apply_calibration``
+returns a new scenario with its best fit (parameters the scenario file sets
+keep their values). Loading a scenario never reads it.
 """
 
 from __future__ import annotations
