@@ -236,8 +236,8 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
 def accepted_band(result: CalibrationResult, workers: int | None = None, scheduler: str | None = None,
                   vectors: int = 20) -> list[pd.DataFrame]:
     """History runs (first seed) of the best ``vectors`` accepted parameter vectors: the band of fit.png."""
-    return map_jobs(_history_job, [(vector, result.seeds[:1], result.agents) for vector, _ in result.accepted[:vectors]],
-                    workers, scheduler=scheduler)
+    jobs = [(vector, result.seeds[:1], result.agents) for vector, _ in result.accepted[:vectors]]
+    return map_jobs(_history_job, jobs, workers, scheduler=scheduler)
 
 
 def _toml_value(value) -> str:

@@ -101,7 +101,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
         "engine": engine, "draw_parameters": draws is not None,
         "calibration_file_sha256": cal.sha256 if cal else None,
         "parameters": dict(loaded.parameters),
-        "parameters_by_seed": {str(s.seed): dict(s.scenario.parameters) for s in specs} if draws else {},
+        "parameters_by_seed": {str(s.seed): dict(s.scenario.parameters) for s in specs} if draws is not None else {},
         "start_year": loaded.start_year, "end_year": loaded.end_year,
         "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
         "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],

@@ -12,8 +12,8 @@ A scenario file has these top-level keys (all optional in a file that
 
 Anything else is an error naming the file, the dotted key and what was
 expected. Loading reads nothing but the file and what it extends: calibrated
-parameters are applied by the caller (``sim.calibration.apply_calibration``). Errors are ``ScenarioError``; the command line turns them into exit
-status 2.
+parameters are applied by the caller (``sim.calibration.apply_calibration``).
+Errors are ``ScenarioError``; the command line turns them into exit status 2.
 """
 
 from __future__ import annotations
