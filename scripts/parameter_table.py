@@ -19,8 +19,7 @@ def table() -> str:
     """Every parameter with the value runs use (the calibration's best fit for calibrated ones)."""
     from sim.calibration import load_calibration
 
-    calibration = load_calibration()
-    best = calibration.best if calibration else {}
+    best = load_calibration().best
     lines = ["| parameter | value | allowed range | unit | kind | source or reason |", "|---|---|---|---|---|---|"]
     for name, spec in PARAMETERS.items():
         value = best.get(name, spec.default)

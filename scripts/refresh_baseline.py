@@ -14,8 +14,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from sim.model import UrbanizationModel  # noqa: E402
+from sim.calibration import apply_calibration, load_calibration  # noqa: E402
 from sim.output import write_timeseries  # noqa: E402
+from sim.runs import RunSpec, execute  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 BASELINE_DIR = PROJECT / "tests" / "baseline"
@@ -24,8 +25,9 @@ SEED = 2020
 
 
 def baseline_run(name: str):
-    scenario = load_scenario(PROJECT / "scenarios" / f"{name}.toml")
-    return UrbanizationModel(scenario, agents=CASES[name], seed=SEED).run()
+    """The time series of a baseline case: the scenario with the committed calibration's best fit."""
+    scenario = apply_calibration(load_scenario(PROJECT / "scenarios" / f"{name}.toml"), load_calibration())
+    return execute(RunSpec(scenario, seed=SEED, agents=CASES[name])).timeseries
 
 
 def main() -> None:

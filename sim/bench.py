@@ -16,8 +16,6 @@ for people to read and compare across commits on the same machine.
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import os
 import platform
 import resource
@@ -26,34 +24,29 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.executor import _context
+from sim.executor import _context, map_jobs
+from sim.runs import RunSpec, execute
+from sim.scenario import Scenario
 
 PLAN = Path(__file__).resolve().parent.parent / "scenarios" / "plan.toml"
 
 
-def _timed_run(args) -> dict:
-    engine, agents, scenario_path, seed = args
-    from sim.agent_engine import AgentEngineModel
-    from sim.model import UrbanizationModel
-    from sim.scenario import load_scenario
+def _state_bytes(model) -> dict:
+    return {"state_bytes_per_agent": model.people.nbytes() / model.people.n}
 
-    scenario = load_scenario(scenario_path)
-    cls = AgentEngineModel if engine == "agent" else UrbanizationModel
-    t0 = time.perf_counter()
-    model = cls(scenario, agents=agents, seed=seed)
-    t1 = time.perf_counter()
-    model.run()
-    t2 = time.perf_counter()
-    years = scenario.end_year - scenario.start_year
-    return {"engine": engine, "agents": agents, "setup_s": t1 - t0, "years": years,
-            "s_per_year": (t2 - t1) / years, "state_bytes_per_agent": model.people.nbytes() / model.people.n,
+
+def _timed_run(spec: RunSpec) -> dict:
+    result = execute(spec, probe=_state_bytes)
+    years = spec.scenario.end_year - spec.scenario.start_year
+    return {"engine": spec.engine, "agents": spec.agents, "setup_s": result.setup_seconds, "years": years,
+            "s_per_year": result.run_seconds / years, **result.probe,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _isolated(args) -> dict:
+def _isolated(spec: RunSpec) -> dict:
     """Run in a fresh process so that its peak memory is its own."""
     with _context().Pool(1) as pool:
-        return pool.apply(_timed_run, (args,))
+        return pool.apply(_timed_run, (spec,))
 
 
 def floor_seconds(agents: int, repeats: int = 5) -> float:
@@ -69,33 +62,30 @@ def floor_seconds(agents: int, repeats: int = 5) -> float:
     return best
 
 
-def _replication(seed: int) -> None:
-    from sim.model import UrbanizationModel
-    from sim.scenario import load_scenario
-
-    UrbanizationModel(load_scenario(PLAN), agents=50_000, seed=seed).run()
+def _replication(spec: RunSpec) -> None:
+    execute(spec)
 
 
-def ensemble_rate(workers: int, replications: int) -> float:
-    """Replications per minute of the plan at 50,000 agents."""
-    from sim.executor import map_jobs
-
+def ensemble_rate(scenario: Scenario, workers: int, replications: int) -> float:
+    """Replications per minute of ``scenario`` at 50,000 agents."""
     t0 = time.perf_counter()
-    map_jobs(_replication, range(replications), workers)
+    map_jobs(_replication, [RunSpec(scenario, seed, 50_000) for seed in range(replications)], workers)
     return replications / (time.perf_counter() - t0) * 60
 
 
-def run_bench(sizes=(10_000, 100_000, 1_000_000), engine_agents: int = 100_000, seed: int = 1) -> dict:
+def run_bench(scenario: Scenario, sizes=(10_000, 100_000, 1_000_000), engine_agents: int = 100_000,
+              seed: int = 1) -> dict:
+    """Every figure, measured on ``scenario`` (the plan, with the calibration the caller applied)."""
     results = {"machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
                            "cores": os.cpu_count(), "system": platform.system()},
-               "scenario": str(PLAN.name)}
-    vector = _isolated(("vector", engine_agents, PLAN, seed))
-    agent = _isolated(("agent", engine_agents, PLAN, seed))
+               "scenario": Path(scenario.path).name}
+    vector = _isolated(RunSpec(scenario, seed, engine_agents, "vector"))
+    agent = _isolated(RunSpec(scenario, seed, engine_agents, "agent"))
     results["engines"] = {"agents": engine_agents, "vector": vector, "agent": agent,
                           "agent_over_vector": agent["s_per_year"] / vector["s_per_year"]}
     scaling = []
     for n in sizes:
-        run = _isolated(("vector", n, PLAN, seed))
+        run = _isolated(RunSpec(scenario, seed, n, "vector"))
         floor = floor_seconds(n)
         run["floor_s"] = floor
         run["per_agent_year_ns"] = run["s_per_year"] / n * 1e9
@@ -105,8 +95,8 @@ def run_bench(sizes=(10_000, 100_000, 1_000_000), engine_agents: int = 100_000, 
     cores = os.cpu_count() or 1
     reps = 2 * cores
     results["ensemble"] = {"replications": reps, "agents": 50_000,
-                           "per_minute_1_worker": ensemble_rate(1, reps),
-                           f"per_minute_{cores}_workers": ensemble_rate(cores, reps)}
+                           "per_minute_1_worker": ensemble_rate(scenario, 1, reps),
+                           f"per_minute_{cores}_workers": ensemble_rate(scenario, cores, reps)}
     return results
 
 
@@ -128,12 +118,3 @@ def report(results: dict) -> str:
                       for k, v in ens.items() if k.startswith("per_minute"))
     lines.append(f"ensemble ({ens['replications']} replications of the plan at {ens['agents']:,} agents): {rates}")
     return "\n".join(lines)
-
-
-def main(sizes, engine_agents: int, json_path: Path | None) -> dict:
-    multiprocessing.freeze_support()
-    results = run_bench(tuple(sizes), engine_agents)
-    print(report(results))
-    if json_path:
-        json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return results

@@ -33,10 +33,17 @@ vectors: every trial whose loss lies within the 90 % likelihood-ratio bound of
 the best, min + chi2(0.90, k), for k fitted parameters (a profile-likelihood
 region, not a Bayesian posterior). Replications of a projection draw their
 parameters from that set.
+
+The file is read only when a caller asks: ``load_calibration(path)``
+validates it (every key known, every fitted parameter present and within its
+searched range; ``CalibrationError`` otherwise) and ``apply_calibration``
+returns a new scenario with its best fit (parameters the scenario file sets
+keep their values). Loading a scenario never reads it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import math
@@ -50,7 +57,8 @@ from scipy import stats
 
 from sim import datasets
 from sim.executor import map_jobs
-from sim.parameters import PARAMETERS
+from sim.runs import RunSpec, execute
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "calibration.toml"
 HISTORY = Path(__file__).resolve().parent.parent / "scenarios" / "history_2015.toml"
@@ -171,16 +179,16 @@ def series_losses(simulated: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _evaluate(args) -> pd.DataFrame:
-    """Mean time series of the history scenario over seeds, for one parameter vector."""
-    values, seeds, agents = args
-    from sim.model import UrbanizationModel
-    from sim.scenario import load_scenario
-
+def history_series(values: dict[str, float], seeds: list[int], agents: int) -> pd.DataFrame:
+    """Mean time series of the history scenario over ``seeds``, with the parameters ``values``."""
     scenario = load_scenario(HISTORY, {"agents": agents})
-    scenario.parameters = scenario.parameters.with_overrides(values)
-    runs = [UrbanizationModel(scenario, seed=s).run() for s in seeds]
+    scenario = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(values))
+    runs = [execute(RunSpec(scenario, seed=s)).timeseries for s in seeds]
     return sum(runs[1:], runs[0]) / len(runs) if len(runs) > 1 else runs[0]
+
+
+def _history_job(args) -> pd.DataFrame:
+    return history_series(*args)
 
 
 @dataclass
@@ -211,7 +219,7 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     while len(trials) < budget:
         asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
         vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in FITTED.items()} for t in asked]
-        series = map_jobs(_evaluate, [(v, run_seeds, agents) for v in vectors], workers, scheduler=scheduler,
+        series = map_jobs(_history_job, [(v, run_seeds, agents) for v in vectors], workers, scheduler=scheduler,
                           progress=f"calibration {len(trials)}/{budget}")
         for trial, vector, ts in zip(asked, vectors, series):
             loss = float(sum(target_losses(ts).values()))
@@ -220,9 +228,16 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     best_vector, best_loss = min(trials, key=lambda t: t[1])
     bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(FITTED))
     accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
-    best_series = _evaluate((best_vector, run_seeds, agents))
+    best_series = history_series(best_vector, run_seeds, agents)
     return CalibrationResult(best_vector, best_loss, target_losses(best_series), accepted, trials, seed, budget,
                              agents, run_seeds, best_series)
+
+
+def accepted_band(result: CalibrationResult, workers: int | None = None, scheduler: str | None = None,
+                  vectors: int = 20) -> list[pd.DataFrame]:
+    """History runs (first seed) of the best ``vectors`` accepted parameter vectors: the band of fit.png."""
+    jobs = [(vector, result.seeds[:1], result.agents) for vector, _ in result.accepted[:vectors]]
+    return map_jobs(_history_job, jobs, workers, scheduler=scheduler)
 
 
 def _toml_value(value) -> str:
@@ -261,9 +276,22 @@ def calibration_text(result: CalibrationResult, version: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# ----------------------------------------------------------------------------- the calibration file
+FILE_KEYS = ("meta", "targets", "best", "accepted")
+META_KEYS = ("seed", "budget", "agents", "seeds_per_trial", "date", "package_version", "method", "best_loss",
+             "accepted_count")
+
+
+class CalibrationError(ScenarioError):
+    """A calibration file is missing, unreadable or invalid (bad input, like a scenario file)."""
+
+    def __reduce__(self):
+        return (CalibrationError, (self.path, self.key, self.expected, self.got))
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """What runs read from the calibration file."""
+    """What runs read from the calibration file: the best fit and the accepted vectors."""
 
     best: dict[str, float]
     accepted: tuple[dict[str, float], ...]
@@ -278,16 +306,78 @@ class Calibration:
         return dict(self.accepted[index])
 
 
-def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration | None:
-    """The calibration file, or None if the project has none."""
+def _table(path, key: str, table: object, allowed) -> dict:
+    if not isinstance(table, dict):
+        raise CalibrationError(path, key, "a table", type(table).__name__)
+    for name in table:
+        if name not in allowed:
+            raise CalibrationError(path, f"{key}.{name}" if key else name, f"one of: {', '.join(allowed)}",
+                                   "unknown key")
+    return table
+
+
+def _fitted_vector(path, key: str, table: object, extra: tuple[str, ...] = ()) -> dict[str, float]:
+    """Every parameter of ``FITTED``, each a number within its searched range."""
+    _table(path, key, table, (*FITTED, *extra))
+    vector = {}
+    for name, (low, high) in FITTED.items():
+        if name not in table:
+            raise CalibrationError(path, f"{key}.{name}", "a value for every fitted parameter", "missing")
+        value = table[name]
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or not low <= value <= high):
+            raise CalibrationError(path, f"{key}.{name}", f"a number in [{low}, {high}] (its searched range)", value)
+        vector[name] = float(value)
+    if "loss" in table and (isinstance(table["loss"], bool) or not isinstance(table["loss"], (int, float))
+                            or not table["loss"] >= 0):
+        raise CalibrationError(path, f"{key}.loss", "a number >= 0", table["loss"])
+    return vector
+
+
+def load_calibration(path: str | Path = CALIBRATION_FILE) -> Calibration:
+    """Read and validate a calibration file written by ``calibrate``.
+
+    Every key must be known and every fitted parameter present within its
+    searched range, in ``[best]`` and in each ``[[accepted]]`` vector; anything
+    else raises ``CalibrationError`` naming the file and the key.
+    """
+    path = Path(path)
     if not path.is_file():
-        return None
+        raise CalibrationError(path, "", "an existing calibration file (or --uncalibrated for the defaults)")
     raw = path.read_bytes()
-    data = tomllib.loads(raw.decode("utf-8"))
-    known = set(PARAMETERS)
-    best = {k: float(v) for k, v in data.get("best", {}).items() if k in known}
-    accepted = tuple({k: float(v) for k, v in row.items() if k in known} for row in data.get("accepted", []))
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CalibrationError(path, "", "a UTF-8 text file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise CalibrationError(path, "", f"valid TOML ({err})") from None
+    _table(path, "", data, FILE_KEYS)
+    _table(path, "meta", data.get("meta", {}), META_KEYS)
+    _table(path, "targets", data.get("targets", {}), tuple(t[0] for t in TARGETS) + tuple(m[0] for m in MOMENTS))
+    if "best" not in data:
+        raise CalibrationError(path, "best", "a table of the best-fit parameters", "missing")
+    best = _fitted_vector(path, "best", data["best"])
+    rows = data.get("accepted", [])
+    if not isinstance(rows, list):
+        raise CalibrationError(path, "accepted", "an array of tables ([[accepted]])", type(rows).__name__)
+    accepted = tuple(_fitted_vector(path, f"accepted[{i}]", row, ("loss",)) for i, row in enumerate(rows))
     return Calibration(best, accepted, hashlib.sha256(raw).hexdigest(), str(path))
+
+
+def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
+    """A new scenario with the calibration's best fit; parameters its file sets keep their values."""
+    best = {k: v for k, v in calibration.best.items() if k not in scenario.parameter_overrides}
+    return dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(best))
+
+
+def with_drawn_parameters(scenario: Scenario, seed: int, calibration: Calibration) -> Scenario:
+    """A new scenario with the accepted vector drawn for ``seed``; parameters its file sets keep their values.
+
+    The draw depends only on the seed, so scenarios compared with the same
+    seeds share their parameters.
+    """
+    drawn = {k: v for k, v in calibration.draw(seed).items() if k not in scenario.parameter_overrides}
+    return dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(drawn))
 
 
 def fit_table(result_series: pd.DataFrame) -> pd.DataFrame:

@@ -29,27 +29,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calibration import load_calibration
-from sim.ensemble import (BAND, RATE_COLUMNS, replication_scenarios, replication_seeds, run_one,
-                          with_drawn_parameters)
+from sim.calibration import Calibration, with_drawn_parameters
+from sim.ensemble import BAND, RATE_COLUMNS, replication_seeds, replication_specs
 from sim.executor import map_jobs
+from sim.policies import REGISTRY
+from sim.runs import RunSpec, execute
 from sim.scenario import Scenario
 
 MAX_EXACT_MEASURES = 6
 CONFIDENCE = 0.90
 
 
-def _final_rates(args) -> np.ndarray:
-    scenario, seed, agents = args
-    ts = run_one(scenario, seed, agents).timeseries
-    return ts[list(RATE_COLUMNS)].to_numpy(float)
+def _rates(spec: RunSpec) -> np.ndarray:
+    """The rates of a run, every year (all a comparison keeps of it)."""
+    return execute(spec).timeseries[list(RATE_COLUMNS)].to_numpy(float)
 
 
 def run_grid(scenarios: list[Scenario], seeds: list[int], agents: int | None, workers: int | None,
-             scheduler: str | None = None, draw: bool = False) -> np.ndarray:
-    """Rates of every (scenario, seed): array (scenario, seed, year, rate column)."""
-    jobs = [(sc, seed, agents) for s in scenarios
-            for sc, seed in zip(replication_scenarios(s, seeds, draw), seeds)]
+             scheduler: str | None = None, calibration: Calibration | None = None) -> np.ndarray:
+    """Rates of every (scenario, seed): array (scenario, seed, year, rate column).
+
+    ``calibration`` given, each seed's runs draw their calibrated parameters from its accepted set.
+    """
+    jobs = [spec for s in scenarios for spec in replication_specs(s, seeds, agents, calibration=calibration)]
     results = _run_jobs(jobs, workers, scheduler)
     return np.stack(results).reshape(len(scenarios), len(seeds), *results[0].shape)
 
@@ -121,14 +123,20 @@ def unique_names(scenarios: list[Scenario]) -> list[str]:
 
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, agents: int | None = None,
-            workers: int | None = None, scheduler: str | None = None, draw_parameters: bool = False) -> Comparison:
-    """Run scenarios with shared seeds; they must cover the same years."""
+            workers: int | None = None, scheduler: str | None = None,
+            calibration: Calibration | None = None) -> Comparison:
+    """Run scenarios with shared seeds; they must cover the same years.
+
+    ``calibration`` given and several replications, each replication draws its
+    calibrated parameters from the accepted set (the same for every scenario);
+    otherwise the scenarios run with the parameters they have.
+    """
     years = {(s.start_year, s.end_year) for s in scenarios}
     if len(years) > 1:
         raise ValueError("scenarios in a comparison must share start and end years; got "
                          + ", ".join(f"{s.name}: {s.start_year}-{s.end_year}" for s in scenarios))
     seeds = replication_seeds(seed, replications)
-    rates = run_grid(scenarios, seeds, agents, workers, scheduler, draw_parameters and len(seeds) > 1)
+    rates = run_grid(scenarios, seeds, agents, workers, scheduler, calibration if len(seeds) > 1 else None)
     start, end = years.pop()
     return Comparison(unique_names(scenarios), np.arange(start, end + 1), rates, seeds)
 
@@ -181,8 +189,11 @@ def with_policies(scenario: Scenario, settings: dict[str, dict], label: str) -> 
 
 def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agents: int | None = None,
               workers: int | None = None, year: int = 2025, scheduler: str | None = None,
-              draw_parameters: bool = False) -> Attribution:
-    """Leave-one-out effects and Shapley values of the plan's measures on the gap in ``year``."""
+              calibration: Calibration | None = None) -> Attribution:
+    """Leave-one-out effects and Shapley values of the plan's measures on the gap in ``year``.
+
+    ``calibration``: as in ``compare``, replications draw their calibrated parameters from it.
+    """
     measures = list(plan.policy_settings)
     if not measures:
         raise ValueError(f"{plan.name}: no policy is enabled, nothing to attribute")
@@ -194,7 +205,7 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
     base = dataclasses.replace(base, end_year=year)
     n = len(measures)
     seeds = replication_seeds(seed, replications)
-    draw_parameters = draw_parameters and len(seeds) > 1  # a single run uses the best fit, as in run
+    calibration = calibration if len(seeds) > 1 else None  # a single run keeps the scenario's parameters, as in run
     t = year - plan.start_year
     gap = RATE_COLUMNS.index("gap_pp")
 
@@ -215,18 +226,17 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
     index = {c: i for i, c in enumerate(coalitions)}
     if exact:
         values = run_grid([variant(c) for c in coalitions], seeds, agents, workers, scheduler,
-                          draw_parameters)[:, :, t, gap]
+                          calibration)[:, :, t, gap]
     else:
         # each sampled order is evaluated with its own seed only (plus the leave-one-out set)
         values = np.full((len(coalitions), len(seeds)), np.nan)
         jobs = {(index[frozenset(order[:k])], r) for r, order in enumerate(orders) for k in range(n + 1)}
         jobs |= {(index[full - {m}], r) for m in measures for r in range(len(seeds))}
         jobs = sorted(jobs)
-        calibration = load_calibration() if draw_parameters else None
-        resolve = (lambda sc, seed: with_drawn_parameters(sc, seed, calibration)) if draw_parameters \
+        resolve = (lambda sc, seed: with_drawn_parameters(sc, seed, calibration)) if calibration \
             else (lambda sc, seed: sc)
-        out = _run_jobs([(resolve(variant(coalitions[c]), seeds[r]), seeds[r], agents) for c, r in jobs], workers,
-                        scheduler)
+        out = _run_jobs([RunSpec(resolve(variant(coalitions[c]), seeds[r]), seeds[r], agents) for c, r in jobs],
+                        workers, scheduler)
         for (c, r), rates in zip(jobs, out):
             values[c, r] = rates[t, gap]
 
@@ -245,11 +255,10 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
             for k, m in enumerate(order):
                 before, after = frozenset(order[:k]), frozenset(order[:k + 1])
                 shapley[r, measures.index(m)] = values[index[after], r] - values[index[before], r]
-    from sim.policies import REGISTRY
     return Attribution(measures, [REGISTRY[m].article for m in measures], year, "exact" if exact else "sampled",
                        total, loo, shapley, seeds)
 
 
-def _run_jobs(jobs: list, workers: int | None, scheduler: str | None = None) -> list[np.ndarray]:
-    """Rates of each (scenario, seed, agents) job, in order (a process pool or Dask for several)."""
-    return map_jobs(_final_rates, jobs, workers, scheduler=scheduler, progress="runs")
+def _run_jobs(specs: list[RunSpec], workers: int | None, scheduler: str | None = None) -> list[np.ndarray]:
+    """Rates of each run, in order (a process pool or Dask for several)."""
+    return map_jobs(_rates, specs, workers, scheduler=scheduler, progress="runs")

@@ -31,7 +31,7 @@ def default_workers(jobs: int) -> int:
     return max(1, min(jobs, os.cpu_count() or 1))
 
 
-PRELOAD = ["sim.ensemble", "sim.compare", "sim.calibration", "sim.sensitivity", "sim.bench"]
+PRELOAD = ["sim.runs", "sim.ensemble", "sim.compare", "sim.calibration", "sim.sensitivity", "sim.bench"]
 
 
 def _context():

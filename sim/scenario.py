@@ -11,8 +11,9 @@ A scenario file has these top-level keys (all optional in a file that
     [policies.<name>]       enabled, start, ramp_years, strength, and the policy's own keys
 
 Anything else is an error naming the file, the dotted key and what was
-expected. Errors are ``ScenarioError``; the command line turns them into exit
-status 2.
+expected. Loading reads nothing but the file and what it extends: calibrated
+parameters are applied by the caller (``sim.calibration.apply_calibration``).
+Errors are ``ScenarioError``; the command line turns them into exit status 2.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibration import load_calibration
 from sim.cities import SIZE_CLASSES
 from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
 from sim.parameters import PARAMETERS, Parameters
@@ -182,6 +182,11 @@ def _run_values(shown: Path, run: dict) -> tuple[int, int, int, int]:
 def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     """Read, resolve (``extends``) and validate a scenario file.
 
+    Depends on the file and the files it extends only: the parameters are the
+    defaults of ``sim.parameters`` with the file's ``[parameters]`` applied.
+    Calibrated values are applied by the caller
+    (``sim.calibration.apply_calibration``).
+
     Args:
         path: the TOML file.
         overrides: optional ``run`` values from the command line (agents, seed).
@@ -220,9 +225,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
     for key, value in overrides_p.items():
         spec = PARAMETERS[key]
         checked[key] = _number(shown, f"parameters.{key}", value, spec.low, spec.high)
-    calibration = load_calibration()
-    parameters = Parameters.defaults().with_overrides(calibration.best if calibration else {})
-    parameters = parameters.with_overrides(checked)
+    parameters = Parameters.defaults().with_overrides(checked)  # calibrated values: sim.calibration
 
     classes_in = _check_keys(shown, "city_classes", data.get("city_classes", {}), SIZE_CLASSES)
     class_values = copy.deepcopy(CLASS_DEFAULTS)

@@ -12,14 +12,16 @@ the hundreds, Morris ranks k = 18 parameters with a few hundred runs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.calibration import load_calibration
 from sim.ensemble import RATE_COLUMNS
 from sim.executor import map_jobs
+from sim.runs import RunSpec, execute
+from sim.scenario import Scenario
 
 # parameter -> (low, high, why this range); documented in docs/ODD.md
 RANGES = {
@@ -50,13 +52,15 @@ def problem() -> dict:
     return {"num_vars": len(names), "names": names, "bounds": [[lo, hi] for lo, hi, _ in RANGES.values()]}
 
 
-def _evaluate(args) -> np.ndarray:
-    scenario, values, seed, agents = args
-    from sim.model import UrbanizationModel
+def design_specs(scenario: Scenario, design: np.ndarray, seed: int, agents: int) -> list[RunSpec]:
+    """One run per row of the Morris design: the scenario with that row's parameter values, one seed."""
+    names = list(RANGES)
+    return [RunSpec(dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(
+        dict(zip(names, map(float, row))))), seed, agents) for row in design]
 
-    import dataclasses
-    scenario = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(values))
-    ts = UrbanizationModel(scenario, seed=seed, agents=agents).run()
+
+def _outputs(spec: RunSpec) -> np.ndarray:
+    ts = execute(spec).timeseries
     row = ts[ts["year"] == YEAR].iloc[0]
     return np.array([row[c] for c in OUTPUTS])
 
@@ -68,9 +72,9 @@ class SensitivityResult:
     outputs: np.ndarray
 
 
-def morris(scenario, samples: int = 10, seed: int = 1, agents: int = 30_000, workers: int | None = None,
+def morris(scenario: Scenario, samples: int = 10, seed: int = 1, agents: int = 30_000, workers: int | None = None,
            scheduler: str | None = None) -> SensitivityResult:
-    """Morris screening of ``RANGES`` on ``scenario``'s rates in 2025."""
+    """Morris screening of ``RANGES`` on ``scenario``'s rates in 2025 (its other parameters as they are)."""
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
@@ -78,8 +82,8 @@ def morris(scenario, samples: int = 10, seed: int = 1, agents: int = 30_000, wor
         raise ValueError(f"{scenario.name}: the run must include {YEAR}")
     spec = problem()
     x = sample.sample(spec, N=samples, num_levels=4, seed=seed)
-    jobs = [(scenario, dict(zip(spec["names"], map(float, row))), seed, agents) for row in x]
-    y = np.array(map_jobs(_evaluate, jobs, workers, scheduler=scheduler, progress="sensitivity"))
+    y = np.array(map_jobs(_outputs, design_specs(scenario, x, seed, agents), workers, scheduler=scheduler,
+                          progress="sensitivity"))
     rows = []
     for j, output in enumerate(OUTPUTS):
         res = analyze.analyze(spec, x, y[:, j], num_levels=4, seed=seed, print_to_console=False)
@@ -90,12 +94,13 @@ def morris(scenario, samples: int = 10, seed: int = 1, agents: int = 30_000, wor
     return SensitivityResult(pd.DataFrame(rows), x, y)
 
 
-def summary_markdown(result: SensitivityResult, scenario_name: str, samples: int, agents: int) -> str:
-    calibration = load_calibration()
+def summary_markdown(result: SensitivityResult, scenario_name: str, samples: int, agents: int,
+                     calibrated: bool = True) -> str:
+    """summary.md; ``calibrated``: whether the scenario had the calibration's best fit applied."""
     lines = [f"# Sensitivity of the {YEAR} rates ({scenario_name}), Morris method", "",
              f"{samples} trajectories x {len(RANGES) + 1} runs at {agents:,} agents, one seed (common random "
              f"numbers); calibrated intercepts fixed at "
-             f"{'the calibration best fit' if calibration else 'their defaults'}. mu*: mean absolute "
+             f"{'the calibration best fit' if calibrated else 'their defaults'}. mu*: mean absolute "
              "elementary effect, points of the output per full range of the parameter.", ""]
     for output in OUTPUTS:
         table = result.indices[result.indices["output"] == output].sort_values("mu_star", ascending=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.calibration import apply_calibration, load_calibration
 from sim.model import UrbanizationModel
 from sim.scenario import load_scenario
 
@@ -14,14 +15,19 @@ SCENARIOS = PROJECT / "scenarios"
 SMALL_AGENTS = 20_000
 
 
+def calibrated_scenario(path):
+    """A scenario file with the committed calibration's best fit applied, as the command line runs it."""
+    return apply_calibration(load_scenario(path), load_calibration())
+
+
 @pytest.fixture(scope="session")
 def status_quo():
-    return load_scenario(SCENARIOS / "status_quo.toml")
+    return calibrated_scenario(SCENARIOS / "status_quo.toml")
 
 
 @pytest.fixture(scope="session")
 def plan():
-    return load_scenario(SCENARIOS / "plan.toml")
+    return calibrated_scenario(SCENARIOS / "plan.toml")
 
 
 @pytest.fixture(scope="session")

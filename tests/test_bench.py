@@ -8,7 +8,7 @@ from sim.cli import main
 def test_bench_reports_every_figure(tmp_path, capsys, monkeypatch):
     import sim.bench as bench
 
-    monkeypatch.setattr(bench, "ensemble_rate", lambda workers, reps: 1.0)  # keep the test short
+    monkeypatch.setattr(bench, "ensemble_rate", lambda scenario, workers, reps: 1.0)  # keep the test short
     out = tmp_path / "bench.json"
     assert main(["bench", "--agents", "2000", "4000", "--engine-agents", "2000", "--json", str(out)]) == 0
     results = json.loads(out.read_text())
@@ -19,6 +19,9 @@ def test_bench_reports_every_figure(tmp_path, capsys, monkeypatch):
         assert run["s_per_year"] > 0 and run["floor_s"] > 0 and run["peak_rss_mb"] > 0
         assert run["multiple_of_floor"] == run["s_per_year"] / run["floor_s"]
     assert "agent/vector" in capsys.readouterr().out
+    assert results["provenance"]["command_line"].startswith("run_sim.py bench")
+    assert results["provenance"]["calibration"]["file"] == "sim/data/calibration.toml"
+    assert results["provenance"]["scenarios"][0]["file"] == "scenarios/plan.toml"
 
 
 def test_floor_is_one_draw_and_search_per_agent():

@@ -56,28 +56,66 @@ def test_calibration_is_reproducible_and_writes_a_readable_file(tmp_path):
     assert loaded.draw(11) == loaded.draw(11)
 
 
-def test_replications_draw_from_the_accepted_set(status_quo, monkeypatch):
+def test_replications_draw_from_the_accepted_set(status_quo):
     from sim import ensemble
 
     fake = calibration.Calibration(best={"leave_intercept": -6.0},
                                    accepted=({"leave_intercept": -6.0}, {"leave_intercept": -5.0}), sha256="x",
                                    path="x")
-    monkeypatch.setattr(ensemble, "load_calibration", lambda: fake)
-    seen = {ensemble.with_drawn_parameters(status_quo, s).parameters["leave_intercept"] for s in range(40)}
+    seeds = list(range(40))
+    seen = {s.parameters["leave_intercept"] for s in ensemble.replication_scenarios(status_quo, seeds, fake)}
     assert seen == {-6.0, -5.0}
+    assert {s.parameters["leave_intercept"] for s in ensemble.replication_scenarios(status_quo, seeds, None)} == {
+        status_quo.parameters["leave_intercept"]}
     # a parameter the scenario sets itself is never redrawn
     import dataclasses
     pinned = dataclasses.replace(status_quo, parameter_overrides={"leave_intercept": -7.0},
                                  parameters=status_quo.parameters.with_overrides({"leave_intercept": -7.0}))
-    assert {ensemble.with_drawn_parameters(pinned, s).parameters["leave_intercept"] for s in range(10)} == {-7.0}
+    assert {calibration.with_drawn_parameters(pinned, s, fake).parameters["leave_intercept"]
+            for s in range(10)} == {-7.0}
 
 
 def test_shipped_calibration_fits_history_within_tolerance():
     """The committed calibration reproduces the 2015-2020 rates (the issue asks 0.3 point)."""
-    shipped = load_calibration()
-    if shipped is None:
-        pytest.skip("no calibration file shipped")
+    load_calibration()  # present and valid
     fit = pd.read_csv(calibration.CALIBRATION_FILE.parent / "calibration_fit.csv")
     for target in ("resident_urbanization_pct", "hukou_urbanization_pct"):
         rows = fit[fit["target"] == target]
         assert np.max(np.abs(rows["simulated"] - rows["observed"])) < 0.3, target
+
+
+def test_load_scenario_reads_no_calibration_and_apply_calibration_returns_a_new_scenario(tmp_path):
+    from sim.calibration import apply_calibration
+    from sim.parameters import Parameters
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    (tmp_path / "status_quo.toml").write_text((SCENARIOS / "status_quo.toml").read_text())
+    pinned_path = tmp_path / "pinned.toml"
+    pinned_path.write_text('extends = "status_quo.toml"\n[parameters]\nsettle_intercept = -2.0\nwage_coef = 2.0\n')
+    plain, pinned = load_scenario(tmp_path / "status_quo.toml"), load_scenario(pinned_path)
+    assert plain.parameters == Parameters.defaults()
+    assert pinned.parameters == Parameters.defaults().with_overrides({"settle_intercept": -2.0, "wage_coef": 2.0})
+    shipped = load_calibration()
+    applied = apply_calibration(pinned, shipped)
+    assert applied is not pinned and pinned.parameters["leave_intercept"] == Parameters.defaults()["leave_intercept"]
+    assert applied.parameters["settle_intercept"] == -2.0  # the file's value wins over the best fit
+    assert applied.parameters["leave_intercept"] == shipped.best["leave_intercept"]
+    assert applied.parameters["wage_coef"] == 2.0
+    assert apply_calibration(plain, shipped).parameters == Parameters.defaults().with_overrides(shipped.best)
+
+
+def test_calibration_error_names_file_and_key_and_crosses_processes(tmp_path):
+    import pickle
+
+    from sim.calibration import CalibrationError
+    from sim.scenario import ScenarioError
+
+    path = tmp_path / "c.toml"
+    path.write_text("[best]\nleave_intercept = -6.0\n")
+    with pytest.raises(CalibrationError) as info:
+        load_calibration(path)
+    assert isinstance(info.value, ScenarioError)
+    assert str(info.value).startswith(f"{path}: best.settle_intercept: expected a value for every fitted parameter")
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is CalibrationError and str(again) == str(info.value)

@@ -18,14 +18,14 @@ import pytest
 
 from sim.agent_engine import AgentEngineModel, MigrantAgent
 from sim.model import TIMESERIES_COLUMNS, UrbanizationModel
-from sim.scenario import load_scenario
+from tests.conftest import calibrated_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @pytest.mark.parametrize("name", ["status_quo", "plan_accelerated", "history_2015"])
 def test_engines_agree_draw_for_draw(name):
-    scenario = load_scenario(SCENARIOS / f"{name}.toml")
+    scenario = calibrated_scenario(SCENARIOS / f"{name}.toml")
     for seed in (1, 2):
         vector = UrbanizationModel(scenario, agents=3_000, seed=seed).run()
         agent = AgentEngineModel(scenario, agents=3_000, seed=seed).run()
@@ -36,7 +36,7 @@ def test_engines_agree_draw_for_draw(name):
 
 def test_every_agent_decision_has_a_probability():
     """Each stream the stages decide on is answered by the agent (a typo would raise)."""
-    scenario = load_scenario(SCENARIOS / "plan_accelerated.toml")
+    scenario = calibrated_scenario(SCENARIOS / "plan_accelerated.toml")
     model = AgentEngineModel(scenario, agents=2_000, seed=4)
     asked = set()
     chance = MigrantAgent.chance
@@ -55,7 +55,7 @@ def test_every_agent_decision_has_a_probability():
 
 
 def test_agents_are_mesa_agents_one_per_living_adult():
-    scenario = load_scenario(SCENARIOS / "status_quo.toml")
+    scenario = calibrated_scenario(SCENARIOS / "status_quo.toml")
     model = AgentEngineModel(scenario, agents=2_000, seed=1)
 
     def check_agent_set():

@@ -17,11 +17,10 @@ def test_every_parameter_has_kind_source_and_valid_default():
 
 @pytest.mark.parametrize("name", list(PARAMETERS))
 def test_odd_lists_parameter_with_current_value_and_kind(name):
-    from sim.scenario import load_scenario
-    from tests.conftest import SCENARIOS
+    from tests.conftest import SCENARIOS, calibrated_scenario
 
     spec = PARAMETERS[name]
-    effective = load_scenario(SCENARIOS / "status_quo.toml").parameters[name]  # calibration applied
+    effective = calibrated_scenario(SCENARIOS / "status_quo.toml").parameters[name]
     row = re.search(rf"^\| `{name}` \| ([-0-9.e]+)[^|]*\|[^|]*\|[^|]*\| (\w+) \|", ODD, flags=re.M)
     assert row, f"docs/ODD.md has no row for {name}; run scripts/update_odd_tables.py"
     assert float(row.group(1)) == pytest.approx(effective, rel=1e-3), name

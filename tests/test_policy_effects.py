@@ -15,16 +15,15 @@ import pytest
 from sim.compare import compare
 from sim.ensemble import RATE_COLUMNS
 from sim.policies import NEGLIGIBLE_PP, REGISTRY
-from sim.scenario import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, calibrated_scenario
 
 REPLICATIONS, AGENTS, SEED, SE_TOLERANCE = 8, 20_000, 99, 2.0
 
 
 @pytest.fixture(scope="module")
 def effects():
-    plan = load_scenario(SCENARIOS / "plan.toml")
-    without = [load_scenario(SCENARIOS / f"plan_without_{name}.toml") for name in REGISTRY]
+    plan = calibrated_scenario(SCENARIOS / "plan.toml")
+    without = [calibrated_scenario(SCENARIOS / f"plan_without_{name}.toml") for name in REGISTRY]
     result = compare([plan, *without], SEED, REPLICATIONS, AGENTS)
     t = list(result.years).index(2025)
     out = {}

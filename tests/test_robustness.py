@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from sim import ensemble, output
+from sim import ensemble, output, runs
 from sim.cli import main
 from tests.conftest import PROJECT, SCENARIOS
 
@@ -68,15 +68,15 @@ def test_forced_replacement_failing_keeps_old_results(tmp_path, monkeypatch):
 
 
 def _fail_on_second_seed(monkeypatch):
-    real = ensemble.run_one
+    real = runs.execute
     bad = ensemble.replication_seeds(20200, 3)[1]
 
-    def flaky(scenario, seed, agents=None, engine="vector"):
-        if seed == bad:
+    def flaky(spec, probe=None):
+        if spec.seed == bad:
             raise FloatingPointError("injected failure")
-        return real(scenario, seed, agents, engine)
+        return real(spec, probe)
 
-    monkeypatch.setattr(ensemble, "run_one", flaky)
+    monkeypatch.setattr(runs, "execute", flaky)
     return bad
 
 
@@ -153,20 +153,19 @@ def test_unreachable_scheduler_is_bad_input(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_reproduce_uses_the_recorded_parameters_not_the_current_calibration(tmp_path, monkeypatch, capsys):
-    """A run that drew calibrated parameters reproduces after the calibration file changes."""
-    from sim import calibration, ensemble, scenario as scenario_module
+def test_reproduce_uses_the_recorded_parameters_not_the_current_calibration(tmp_path, capsys):
+    """A run that drew calibrated parameters reproduces with another calibration file given."""
+    from sim.calibration import CALIBRATION_FILE
 
     out = tmp_path / "drawn"
     assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "2", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["draw_parameters"] and len(summary["parameters_by_seed"]) == 2
-    shifted = calibration.Calibration(best={"settle_intercept": -2.0},
-                                      accepted=({"settle_intercept": -2.0},), sha256="other", path="x")
-    monkeypatch.setattr(ensemble, "load_calibration", lambda: shifted)
-    monkeypatch.setattr(scenario_module, "load_calibration", lambda: shifted)
-    assert main(["reproduce", str(out / "summary.json")]) == 0
-    assert "reproduced" in capsys.readouterr().out
+    shifted = tmp_path / "shifted.toml"
+    shifted.write_text(CALIBRATION_FILE.read_text().replace("settle_intercept = -3.3", "settle_intercept = -2.3"))
+    assert main(["reproduce", str(out / "summary.json"), "--calibration", str(shifted)]) == 0
+    printed = capsys.readouterr().out
+    assert "the calibration file changed since the run" in printed and "reproduced" in printed
 
 
 @pytest.mark.parametrize("seeds", [[-1, 5], [], [2**70], [1.7], "12"])

@@ -1,0 +1,391 @@
+"""The experiments behind the commands: each loads its inputs, runs, and writes its results whole.
+
+One function per command (``run``, ``reproduce``, ``compare``, ``attribute``,
+``calibrate``, ``sensitivity``, ``bench``, ``plot``, ``policies``), taking the
+command's options as keyword arguments and returning an ``Outcome`` (text for
+standard output, warnings for standard error, exit status); the command line
+(``sim.cli``) only parses arguments and prints the outcome. Every results
+folder gets a ``summary.json`` with the shared provenance manifest
+(``sim.provenance``) under ``provenance``.
+
+Calibrated parameters are applied here, in one place: ``resolve_calibration``
+reads the file given with ``--calibration`` (default: the committed
+``sim/data/calibration.toml``; ``--uncalibrated``: none) and
+``calibrated`` applies its best fit to a loaded scenario; replications draw
+from its accepted set unless ``--fixed-parameters``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim import calibration as calib
+from sim import compare as comparisons
+from sim import ensemble, output, plots
+from sim.calibration import Calibration, apply_calibration, load_calibration
+from sim.provenance import Provenance, shown_path
+from sim.runs import ENGINES, RunSpec
+from sim.scenario import Scenario, load_scenario, scenario_from_data
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+class InputError(ValueError):
+    """Bad input other than a scenario or calibration file (exit status 2)."""
+
+
+@dataclass
+class Outcome:
+    """What a command reports: text for standard output, warnings for standard error, exit status."""
+
+    text: str = ""
+    status: int = EXIT_OK
+    warnings: list[str] = field(default_factory=list)
+
+
+def resolve_calibration(calibration: str | Path | None, uncalibrated: bool) -> Calibration | None:
+    """The calibration a command applies: the file given, the committed one by default, None if uncalibrated."""
+    if uncalibrated:
+        return None
+    return load_calibration(calib.CALIBRATION_FILE if calibration is None else Path(calibration))
+
+
+def calibrated(scenario: Scenario, calibration: Calibration | None) -> Scenario:
+    """The scenario with the calibration's best fit (as it is without a calibration)."""
+    return scenario if calibration is None else apply_calibration(scenario, calibration)
+
+
+def _draws(calibration: Calibration | None, fixed_parameters: bool) -> Calibration | None:
+    """The calibration replications draw their parameters from (None: they all keep the best fit)."""
+    return None if fixed_parameters else calibration
+
+
+def _start(command_line, calibration, uncalibrated) -> tuple[Provenance, Calibration | None]:
+    provenance = Provenance(list(command_line))
+    cal = resolve_calibration(calibration, uncalibrated)
+    provenance.set_calibration(cal)
+    return provenance, cal
+
+
+# ----------------------------------------------------------------------------- run and reproduce
+def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, agents: int | None = None,
+        replications: int = 1, workers: int | None = None, scheduler: str | None = None, engine: str = "vector",
+        keep_going: bool = False, force: bool = False, fixed_parameters: bool = False,
+        calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+    """Run a scenario (``replications`` seeds) and write timeseries.csv, summary.json and urbanization.png."""
+    loaded = load_scenario(scenario, {"agents": agents, "seed": seed})
+    provenance, cal = _start(command_line, calibration, uncalibrated)
+    target = out or Path("results") / loaded.name
+    output.check_target(target, force)
+    loaded = calibrated(loaded, cal)
+    provenance.add_scenario(loaded, scenario)
+    seeds = ensemble.replication_seeds(loaded.seed, replications)
+    provenance.seeds = seeds
+    draws = _draws(cal, fixed_parameters) if len(seeds) > 1 else None
+    specs = ensemble.replication_specs(loaded, seeds, engine=engine, calibration=draws)
+    results = ensemble.run_replications(specs, workers, keep_going=keep_going, scheduler=scheduler)
+    table = ensemble.summarize(results)
+    failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
+    manifest = provenance.manifest()
+    summary = {
+        "scenario": loaded.name, "description": loaded.description, "scenario_file": str(scenario),
+        "scenario_sha256": loaded.sha256, "scenario_resolved": loaded.resolved,
+        "policies": [p.to_dict() for p in loaded.build_policies()],
+        "seed": loaded.seed, "replication_seeds": seeds, "replications": len(seeds), "failed_replications": failed,
+        "agents": loaded.agents, "persons_per_agent": next(r.persons_per_agent for r in results if r.error is None),
+        "engine": engine, "draw_parameters": draws is not None,
+        "calibration_file_sha256": cal.sha256 if cal else None,
+        "parameters": dict(loaded.parameters),
+        "parameters_by_seed": {str(s.seed): dict(s.scenario.parameters) for s in specs} if draws is not None else {},
+        "start_year": loaded.start_year, "end_year": loaded.end_year,
+        "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
+        "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
+        "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+    }
+    note = (f"{loaded.agents:,} agents ({summary['persons_per_agent']:,.0f} persons each), "
+            f"{len(seeds) - len(failed)} replication(s), seed {loaded.seed}; official points: NBS, census 2020")
+    with output.atomic_folder(target, force) as folder:
+        output.write_timeseries(folder / "timeseries.csv", table)
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_urbanization(table, folder / "urbanization.png",
+                                f"Scenario '{loaded.name}': urbanization {loaded.start_year}-{loaded.end_year}", note)
+    last = table.iloc[-1]
+    return Outcome(
+        f"{loaded.name}: {int(last['year'])} resident {last['resident_urbanization_pct']:.2f} %, "
+        f"hukou {last['hukou_urbanization_pct']:.2f} %, gap {last['gap_pp']:.2f} pp "
+        f"({len(seeds)} replication(s), {manifest['wall_time_seconds']:.1f} s) -> {target}",
+        warnings=[f"warning: replication with seed {f['seed']} failed and is left out: {f['error']}" for f in failed])
+
+
+def _read_summary(path: Path) -> dict:
+    def bad(detail: str) -> InputError:
+        return InputError(f"{path}: expected a summary.json written by 'run' ({detail})")
+
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(summary, dict):
+            raise TypeError("not a JSON object")
+        for key in ("scenario_resolved", "scenario_sha256", "replication_seeds"):
+            if key not in summary:
+                raise KeyError(key)
+        for key in ("parameters", "parameters_by_seed"):
+            if not isinstance(summary.get(key) or {}, dict):
+                raise TypeError(f"{key} is not a table")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise bad(f"{type(err).__name__}: {err}") from None
+    seeds = summary["replication_seeds"]
+    if (not isinstance(seeds, list) or not seeds
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**32 for s in seeds)):
+        raise bad("replication_seeds: a non-empty list of integers in [0, 2**32)")
+    if summary.get("engine", "vector") not in ENGINES:
+        raise bad(f"engine: 'vector' or 'agent', got {summary.get('engine')!r}")
+    return summary
+
+
+def reproduce(summary: Path, *, workers: int | None = None, scheduler: str | None = None,
+              calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+    """Rerun a finished run from its summary.json with the parameters it recorded; compare the bytes."""
+    recorded = _read_summary(summary)
+    old_path = summary.parent / "timeseries.csv"
+    if not old_path.is_file():
+        raise InputError(f"{old_path}: missing; nothing to compare with")
+    _, cal = _start(command_line, calibration, uncalibrated)
+    scenario = scenario_from_data(recorded["scenario_resolved"], summary, recorded["scenario_sha256"])
+    seeds, parameters = recorded["replication_seeds"], recorded.get("parameters") or {}
+    by_seed = recorded.get("parameters_by_seed") or {}
+    try:  # the parameters the run recorded, not whatever the calibration file says now
+        scenario = (dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(parameters))
+                    if parameters else calibrated(scenario, cal))
+        scenarios = [dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(by_seed[str(s)]))
+                     if str(s) in by_seed else scenario for s in seeds]
+    except (KeyError, ValueError, TypeError) as err:
+        raise InputError(f"{summary}: expected a summary.json written by 'run' "
+                         f"(parameters: {type(err).__name__}: {err})") from None
+    lines = []
+    was = recorded.get("calibration_file_sha256")
+    if was and (cal is None or cal.sha256 != was):
+        lines.append("note: the calibration file changed since the run; the run's recorded parameters are used")
+    failed = {f.get("seed") for f in recorded.get("failed_replications") or [] if isinstance(f, dict)}
+    engine = recorded.get("engine", "vector")
+    specs = [RunSpec(sc, s, None, engine) for sc, s in zip(scenarios, seeds)]
+    results = ensemble.run_replications(specs, workers, keep_going=bool(failed), scheduler=scheduler)
+    results = [r if r.seed not in failed else dataclasses.replace(r, timeseries=None) for r in results]
+    table = ensemble.summarize(results)
+    versions = output.package_versions()
+    for name, old in (recorded.get("package_versions") or {}).items():
+        if versions.get(name) != old:
+            lines.append(f"note: {name} was {old}, now {versions.get(name)}")
+    if output.timeseries_bytes(table) == old_path.read_bytes():
+        return Outcome("\n".join([*lines, f"reproduced: {old_path} is byte-identical ({len(seeds)} replication(s))"]))
+    old = pd.read_csv(old_path)
+    diff = (table[list(ensemble.RATE_COLUMNS)] - old[list(ensemble.RATE_COLUMNS)]).abs().max().max()
+    lines.append(f"NOT reproduced: {old_path} differs; largest difference in a rate {diff:.6f} points")
+    return Outcome("\n".join(lines), EXIT_FAILURE)
+
+
+# ----------------------------------------------------------------------------- compare and attribute
+def compare(scenarios: list[Path], *, out: Path | None = None, replications: int = 10, seed: int | None = None,
+            agents: int | None = None, workers: int | None = None, scheduler: str | None = None,
+            force: bool = False, fixed_parameters: bool = False, calibration: Path | None = None,
+            uncalibrated: bool = False, command_line=()) -> Outcome:
+    """Run scenarios with common random numbers; write comparison.csv, .png, summary.md and summary.json."""
+    loaded = [load_scenario(path, {"agents": agents}) for path in scenarios]
+    provenance, cal = _start(command_line, calibration, uncalibrated)
+    seed = loaded[0].seed if seed is None else seed
+    agents = agents or loaded[0].agents
+    names = comparisons.unique_names(loaded)
+    target = out or Path("results") / ("compare-" + "-vs-".join(dict.fromkeys(s.name for s in loaded)))[:120]
+    output.check_target(target, force)
+    loaded = [calibrated(s, cal) for s in loaded]
+    for path, scenario in zip(scenarios, loaded):
+        provenance.add_scenario(scenario, path)
+    try:
+        result = comparisons.compare(loaded, seed, replications, agents, workers, scheduler,
+                                     calibration=_draws(cal, fixed_parameters))
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    provenance.seeds = result.seeds
+    table, text, manifest = result.table(), result.summary_markdown(), provenance.manifest()
+    summary = {
+        "scenarios": [{"name": n, "file": str(p), "sha256": s.sha256, "resolved": s.resolved}
+                      for n, p, s in zip(names, scenarios, loaded)],
+        "seed": seed, "replication_seeds": result.seeds, "replications": len(result.seeds), "agents": agents,
+        "engine": "vector", "calibration_file_sha256": cal.sha256 if cal else None,
+        "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
+        "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+    }
+    with output.atomic_folder(target, force) as folder:
+        output.write_timeseries(folder / "comparison.csv", table)
+        (folder / "summary.md").write_text(text, encoding="utf-8")
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_comparison(table, folder / "comparison.png")
+    return Outcome(f"{text}\n-> {target}")
+
+
+def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, year: int = 2025,
+              seed: int | None = None, agents: int = 50_000, workers: int | None = None, scheduler: str | None = None,
+              out: Path | None = None, force: bool = False, fixed_parameters: bool = False,
+              calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+    """Split the plan's effect on a year's gap among its measures; write attribution.csv, .png, summaries."""
+    plan_scenario = load_scenario(plan, {"agents": agents})
+    base = base or plan.parent / "status_quo.toml"
+    base_scenario = load_scenario(base, {"agents": agents})
+    provenance, cal = _start(command_line, calibration, uncalibrated)
+    seed = plan_scenario.seed if seed is None else seed
+    target = out or Path("results") / f"attribution-{plan_scenario.name}"
+    output.check_target(target, force)
+    plan_scenario, base_scenario = calibrated(plan_scenario, cal), calibrated(base_scenario, cal)
+    provenance.add_scenario(plan_scenario, plan)
+    provenance.add_scenario(base_scenario, base)
+    try:
+        result = comparisons.attribute(plan_scenario, base_scenario, seed, replications, agents, workers, year,
+                                       scheduler, calibration=_draws(cal, fixed_parameters))
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    provenance.seeds = result.seeds
+    table, text, manifest = result.table(), result.summary_markdown(), provenance.manifest()
+    summary = {
+        "plan": plan_scenario.name, "plan_file": str(plan), "plan_sha256": plan_scenario.sha256,
+        "base": base_scenario.name, "base_file": str(base), "base_sha256": base_scenario.sha256,
+        "year": result.year, "shapley_method": result.method, "seed": seed, "replication_seeds": result.seeds,
+        "agents": agents, "total_effect_per_replication": result.total.tolist(),
+        "calibration_file_sha256": cal.sha256 if cal else None,
+        "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
+        "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+    }
+    with output.atomic_folder(target, force) as folder:
+        output.write_timeseries(folder / "attribution.csv", table)
+        (folder / "summary.md").write_text(text, encoding="utf-8")
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_attribution(table, result.year, result.method, folder / "attribution.png")
+    return Outcome(f"{text}\n-> {target}")
+
+
+# ----------------------------------------------------------------------------- calibrate, sensitivity, bench
+def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, workers: int | None = None,
+              scheduler: str | None = None, out: Path | None = None, calibration_file: Path | None = None,
+              force: bool = False, command_line=()) -> Outcome:
+    """Fit the calibrated parameters; write the calibration file, its fit table, fit.png, fit.csv, summary.json.
+
+    The history runs set every fitted parameter themselves, so no calibration is applied to them.
+    """
+    from importlib import metadata
+
+    provenance = Provenance(list(command_line))
+    target = out or Path("results") / "calibration"
+    output.check_target(target, force)
+    history = load_scenario(calib.HISTORY, {"agents": agents})  # bad --agents fails here, not in a worker
+    provenance.add_scenario(history, shown_path(calib.HISTORY))
+    cal_path = calibration_file or calib.CALIBRATION_FILE
+    if cal_path.is_dir() or not cal_path.parent.is_dir():
+        raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
+    result = calib.calibrate(budget, seed, agents, workers=workers, scheduler=scheduler)
+    provenance.seeds = result.seeds
+    try:
+        version = metadata.version("urbanization-sim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    band = calib.accepted_band(result, workers, scheduler)
+    fit = calib.fit_table(result.best_series)
+    text = calib.calibration_text(result, version)
+    summary = {"budget": budget, "seed": seed, "agents": agents, "best_loss": result.best_loss,
+               "accepted": len(result.accepted), "trials": len(result.trials), "losses": result.losses,
+               "best": result.best, "calibration_file": str(cal_path), "provenance": provenance.manifest()}
+    with output.atomic_folder(target, force) as folder:
+        output.write_timeseries(folder / "fit.csv", fit)
+        plots.plot_fit(fit, band, folder / "fit.png")
+        output.write_json(folder / "summary.json", summary)
+        with output.atomic_file(cal_path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        with output.atomic_file(cal_path.with_name(cal_path.stem + "_fit.csv")) as tmp:
+            output.write_timeseries(tmp, fit)
+    lines = [f"best loss {result.best_loss:.2f} ({len(result.accepted)} accepted of {len(result.trials)} trials, "
+             f"{provenance.wall_time():.0f} s)"]
+    lines += [f"  {name:35s} loss {loss:8.2f}" for name, loss in result.losses.items()]
+    worst = fit.assign(err=lambda d: (d.simulated - d.observed).abs())
+    for name in ("resident_urbanization_pct", "hukou_urbanization_pct"):
+        lines.append(f"  largest error 2015-2020, {name}: {worst[worst.target == name].err.max():.3f} points")
+    lines.append(f"-> {cal_path} and {target}")
+    return Outcome("\n".join(lines))
+
+
+def sensitivity(scenario: Path, *, samples: int = 10, agents: int = 30_000, seed: int = 1,
+                workers: int | None = None, scheduler: str | None = None, out: Path | None = None,
+                force: bool = False, calibration: Path | None = None, uncalibrated: bool = False,
+                command_line=()) -> Outcome:
+    """Morris screening of the 2025 rates; write indices.csv, indices.png, summary.md and summary.json."""
+    from sim import sensitivity as morris
+
+    loaded = load_scenario(scenario, {"agents": agents})
+    provenance, cal = _start(command_line, calibration, uncalibrated)
+    target = out or Path("results") / f"sensitivity-{loaded.name}"
+    output.check_target(target, force)
+    loaded = calibrated(loaded, cal)
+    provenance.add_scenario(loaded, scenario)
+    provenance.seeds = [seed]
+    try:
+        result = morris.morris(loaded, samples, seed, agents, workers, scheduler)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    text = morris.summary_markdown(result, loaded.name, samples, agents, calibrated=cal is not None)
+    summary = {"scenario": loaded.name, "samples": samples, "agents": agents, "seed": seed,
+               "runs": len(result.samples), "provenance": provenance.manifest()}
+    with output.atomic_folder(target, force) as folder:
+        output.write_timeseries(folder / "indices.csv", result.indices)
+        (folder / "summary.md").write_text(text, encoding="utf-8")
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_sensitivity(result.indices, folder / "indices.png")
+    return Outcome(f"{text}\n-> {target}")
+
+
+def bench(*, agents: list[int], engine_agents: int = 100_000, json_path: Path | None = None,
+          calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+    """Benchmark the engines, scaling in agents and ensembles on the plan; optionally write the figures as JSON."""
+    from sim import bench as benchmarks
+
+    provenance, cal = _start(command_line, calibration, uncalibrated)
+    plan = calibrated(load_scenario(benchmarks.PLAN), cal)
+    provenance.add_scenario(plan, shown_path(benchmarks.PLAN))
+    provenance.seeds = [1]
+    results = benchmarks.run_bench(plan, tuple(agents), engine_agents, seed=1)
+    if json_path:
+        with output.atomic_file(json_path) as tmp:
+            output.write_json(tmp, {**results, "provenance": provenance.manifest()})
+    return Outcome(benchmarks.report(results))
+
+
+# ----------------------------------------------------------------------------- plot and policies
+def plot(results: list[Path], *, out: Path, command_line=()) -> Outcome:
+    """Overlay the urbanization curves of finished runs in one PNG."""
+    runs = []
+    for folder in results:
+        csv = folder / "timeseries.csv"
+        if not csv.is_file():
+            raise InputError(f"{folder}: no timeseries.csv (expected a folder written by 'run')")
+        runs.append((folder.name, pd.read_csv(csv)))
+    with output.atomic_file(out) as tmp:
+        plots.plot_scenarios(runs, tmp)
+    return Outcome(f"wrote {out}")
+
+
+def policies(*, command_line=()) -> Outcome:
+    """Every policy with its article, parameters and defaults."""
+    from sim.policies import policy_table
+
+    lines = []
+    for row in policy_table():
+        lines.append(f"{row['name']}  (article {row['article']}; default start {row['start']}, "
+                     f"ramp {row['ramp_years']} years, strength {row['strength']})")
+        lines.append(f"    {row['summary']}")
+        lines += [f"    {key} = {default}  [{low}, {high}]  {doc}"
+                  for key, (default, low, high, doc) in row["params"].items()]
+    return Outcome("\n".join(lines))
+
+
+COMMANDS = {"run": run, "reproduce": reproduce, "compare": compare, "attribute": attribute, "calibrate": calibrate,
+            "sensitivity": sensitivity, "bench": bench, "plot": plot, "policies": policies}
