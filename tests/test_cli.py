@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def test_run_summary(two_runs):
     for package in ("numpy", "pandas", "matplotlib"):
         assert package in versions
     assert "git_commit" in summary
-    assert summary["git_commit"] is None or isinstance(summary["git_commit"], str)
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", summary["git_commit"])  # the tests run in a git checkout
     assert isinstance(summary["wall_time_seconds"], (int, float)) and summary["wall_time_seconds"] >= 0
 
 

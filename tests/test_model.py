@@ -119,3 +119,11 @@ def test_departures_match_leave_probabilities(status_quo):
     realized = seen["chosen"].size
     expected, se = prob.sum(), np.sqrt((prob * (1 - prob)).sum())
     assert abs(realized - expected) < 4 * se
+
+
+def test_datacollector_reports_the_declared_outputs(small_run):
+    """Mesa's DataCollector holds the same rows as the time series, one per year, every declared column."""
+    model, ts = small_run
+    collected = model.datacollector.get_model_vars_dataframe()
+    assert list(collected.columns) == list(TIMESERIES_COLUMNS)
+    pd.testing.assert_frame_equal(collected.reset_index(drop=True), ts, check_dtype=False)
