@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from sim.cities import COUNTY
 from sim.state import ORIGIN, RURAL, URBAN
 
 if TYPE_CHECKING:  # pragma: no cover
