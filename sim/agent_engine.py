@@ -32,6 +32,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from sim import datasets
 from sim.agents import MigrantWorker
 from sim.decisions import leave_probability, return_probability, settle_probability
 from sim.model import UrbanizationModel
@@ -56,6 +57,8 @@ class MigrantAgent(MigrantWorker):
         m = self.model
         prm, lev = m.params, m.levers
         # 3 labour market
+        if decision == "nonfarm_exit":  # a migrant worker aged 60+ stops non-farm work
+            return prm["nonfarm_exit_rate_old"]
         if decision == "offfarm":  # a farming villager of working age takes up non-farm work
             return prm["offfarm_entry_rate"]
         if decision == "employment":  # a migrant worker in town finds a job
@@ -64,7 +67,7 @@ class MigrantAgent(MigrantWorker):
         if decision == "return":  # a rural-hukou town resident goes home
             return return_probability(age=self.age, unemployed=self.works and not self.employed,
                                       left_behind_children=bool(m.inputs["left_behind"][self.row]),
-                                      land=self.land_rights, params=prm)
+                                      land=self.land_rights, params=prm) * datasets.shock("return", m.year)
         if decision == "return_place":  # ... to the county town rather than the village
             return lev.return_to_county_share
         # 6 leave and choose
@@ -73,7 +76,8 @@ class MigrantAgent(MigrantWorker):
         if decision == "leave":  # a villager weighs the best city set against home
             origin = self._get("origin")
             return leave_probability(logsum=self._logsum(), rural_income=float(m.rural_income[origin]),
-                                     age=self.age, education=int(self._get("education")), params=prm)
+                                     age=self.age, education=int(self._get("education")),
+                                     params=prm) * datasets.shock("leave", m.year)
         if decision == "relocate":  # an unemployed migrant looks for work in another city
             return prm["relocate_if_unemployed"]
         if decision == "children":  # a leaver's children come along (school places)

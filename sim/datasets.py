@@ -17,6 +17,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 TEN_THOUSAND = 10_000
 MAX_AGE = 100
 REGIONS = ("East", "Central", "West", "Northeast")
+OFFICIAL_TABLES = ("official_statistics_to_2020.csv", "demography_and_drivers.csv", "urban_land_drivers.csv")
 
 
 @lru_cache(maxsize=None)
@@ -25,8 +26,8 @@ def _table(name: str) -> pd.DataFrame:
 
 
 def official(quantity: str, year: int | str) -> float:
-    """One value of ``official_statistics_to_2020.csv`` or ``demography_and_drivers.csv``."""
-    for name in ("official_statistics_to_2020.csv", "demography_and_drivers.csv"):
+    """One value of one of ``OFFICIAL_TABLES`` (the first that has it)."""
+    for name in OFFICIAL_TABLES:
         table = _table(name)
         row = table[(table["quantity"] == quantity) & (table["year"] == str(year))]
         if len(row):
@@ -36,7 +37,7 @@ def official(quantity: str, year: int | str) -> float:
 
 def official_series(quantity: str) -> pd.Series:
     """All years of one quantity, indexed by integer year."""
-    for name in ("official_statistics_to_2020.csv", "demography_and_drivers.csv"):
+    for name in OFFICIAL_TABLES:
         table = _table(name)
         rows = table[table["quantity"] == quantity]
         if len(rows):
@@ -124,3 +125,64 @@ def gdp_growth(year: int, after_data: float) -> float:
 def last_data_year() -> int:
     """The last year covered by the drivers (births, deaths, GDP)."""
     return int(min(official_series(q).index.max() for q in ("births", "crude_death_rate", "gdp_real_growth")))
+
+
+# --- urban-land driver of reclassification (``urban_land_drivers.csv``) --------------
+DRIVER_REFERENCE_YEARS = (2016, 2020)  # the calibration's fit window (inclusive)
+
+
+@lru_cache(maxsize=None)
+def built_up_area_filled() -> dict[int, float]:
+    """City built-up area (km2) for every year from the first to the last sourced value.
+
+    Years between sourced values are interpolated linearly in the level (so
+    the yearly increment is the same within each gap); stated in
+    ``sim/data/README.md``.
+    """
+    series = official_series("city_built_up_area")
+    years = np.arange(int(series.index.min()), int(series.index.max()) + 1)
+    values = np.interp(years, series.index.to_numpy(), series.to_numpy())
+    return {int(y): float(v) for y, v in zip(years, values)}
+
+
+def built_up_increment(year: int, growth_after_data: float) -> float:
+    """New city built-up area in ``year`` (km2): A(year) - A(year-1).
+
+    After the last sourced year the area grows by ``growth_after_data``
+    percent a year (an assumption, parameter ``built_up_growth_after_data``).
+    """
+    area = built_up_area_filled()
+    first, last = min(area), max(area)
+    if year - 1 < first:
+        raise KeyError(f"no city built-up area before {first}")
+    if year <= last:
+        return area[year] - area[year - 1]
+    level = area[last] * (1.0 + growth_after_data / 100.0) ** (year - 1 - last)
+    return level * growth_after_data / 100.0
+
+
+def reclassification_driver(year: int, growth_after_data: float) -> float:
+    """New built-up area of ``year`` relative to its mean over ``DRIVER_REFERENCE_YEARS``.
+
+    The yearly pace of reclassification is ``reclassification_rate`` times
+    this index: 1 on average over the years the rate is fitted to.
+    """
+    lo, hi = DRIVER_REFERENCE_YEARS
+    reference = np.mean([built_up_increment(y, growth_after_data) for y in range(lo, hi + 1)])
+    return built_up_increment(year, growth_after_data) / reference
+
+
+@lru_cache(maxsize=None)
+def _shocks() -> dict[tuple[int, str], float]:
+    table = pd.read_csv(DATA_DIR / "shocks.csv")
+    return {(int(r.year), str(r.process)): float(r.factor) for r in table.itertuples()}
+
+
+SHOCK_PROCESSES = ("leave", "return", "reclassify")
+
+
+def shock(process: str, year: int) -> float:
+    """The dated exogenous factor on ``process`` in ``year`` (``shocks.csv``; 1 when none)."""
+    if process not in SHOCK_PROCESSES:
+        raise KeyError(f"no shock process {process!r}")
+    return _shocks().get((int(year), process), 1.0)

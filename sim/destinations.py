@@ -56,8 +56,10 @@ def settle_prospects(m: "UrbanizationModel") -> np.ndarray:
 def utilities(m: "UrbanizationModel", constant: np.ndarray) -> np.ndarray:
     """Utility (R, E, 2, K) of each destination for each group, given destination constants."""
     p, c, lev, prm = m.people, m.cities, m.levers, m.params
+    # the migrant network: rural-hukou adults who moved to a town (villagers
+    # reclassified in place are not earlier migrants from their origin)
     mask = (p.view("alive") & (p.view("hukou") == RURAL) & (p.view("location") != ORIGIN)
-            & (p.view("age") >= ADULT_AGE))
+            & (p.view("age") >= ADULT_AGE) & ~p.view("in_situ"))
     n_regions = len(REGIONS)
     counts = np.zeros((n_regions, c.n))
     np.add.at(counts, (p.view("origin")[mask], p.view("location")[mask]), 1.0)

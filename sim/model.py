@@ -82,7 +82,11 @@ class UrbanizationModel(mesa.Model):
         self.expected_workers = init.destination_workers
         self.base_wage = labour.base_wages(self, regions)
         self.labour = labour.labour_by_city(self)
-        self.jobs = self.expected_workers.copy()
+        # Jobs start equal to the workers present, in persons, wherever there are
+        # any: the start's employment rates then do not depend on how many
+        # agents represent a destination. Destinations without sampled workers
+        # keep their expected 2020 numbers, so that no city is without jobs.
+        self.jobs = np.where(self.labour > 0, self.labour, self.expected_workers)
         self.employment_rate = np.full(self.cities.n, self.params["max_employment_rate"])
         self.wage = self.base_wage.copy()
         self.initial_gap = np.maximum(self.destination_targets, self.persons_per_agent)

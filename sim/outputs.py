@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from sim.cities import COUNTY
 from sim.state import ORIGIN, RURAL, URBAN
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import UrbanizationModel
 
 ADULT_AGE = 16
-WORKING_AGES = (16, 64)
+WORKER_MIN_AGE = 16  # NBS: migrant workers have no upper age limit
 
 
 class Snapshot:
@@ -64,14 +63,18 @@ class Snapshot:
 
     @cached_property
     def working(self) -> np.ndarray:
-        """Rural-hukou members of the non-farm labour force of working age (migrant workers)."""
+        """Migrant workers as NBS counts them (农民工): rural hukou, non-farm work, 16 and over."""
         p = self.model.people
-        return (self.alive & (self.hukou == RURAL) & p.view("works")
-                & (self.age >= WORKING_AGES[0]) & (self.age <= WORKING_AGES[1]))
+        return self.alive & (self.hukou == RURAL) & p.view("works") & (self.age >= WORKER_MIN_AGE)
 
     @cached_property
     def town_workers(self) -> np.ndarray:
-        return self.working & (self.loc != ORIGIN)
+        """NBS 进城农民工: migrant workers working outside their township and living in towns.
+
+        Those living in a town because their village became urban (``in_situ``)
+        work in their own township: NBS counts them as local (本地).
+        """
+        return self.working & (self.loc != ORIGIN) & ~self.model.people.view("in_situ")
 
     @cached_property
     def rural_children(self) -> np.ndarray:
@@ -92,10 +95,10 @@ class Snapshot:
 
 
 def _outside_township(s: Snapshot) -> float:
-    """Migrant workers in the cities proper, plus the share of those at origin who commute outside."""
+    """NBS 外出农民工: those living in towns who moved there (进城), plus the share of
+    village residents working outside their township without living in a town."""
     m = s.model
-    in_cities = s.town_workers & (m.cities.size_class[np.maximum(s.loc, 0)] != COUNTY)
-    return s.persons(in_cities) + m.origin_outside_share * s.persons(s.working & (s.loc == ORIGIN))
+    return s.persons(s.town_workers) + m.origin_outside_share * s.persons(s.working & (s.loc == ORIGIN))
 
 
 def _mean_wage(s: Snapshot) -> float:
@@ -153,7 +156,8 @@ OUTPUTS: tuple[Output, ...] = (
        lambda s: s.persons(s.rural_in_town)),
     _O("settlements_in_year", "flow", "persons", "migrants and their children converting hukou where they live"),
     _O("migrants_in_cities", "stock", "persons",
-       "rural-hukou migrant workers (16-64, non-farm labour force) living in towns",
+       "NBS 进城农民工: migrant workers (rural hukou, non-farm, 16+) who moved to a town and live there "
+       "(not those whose village became urban)",
        lambda s: s.persons(s.town_workers)),
     _O("other_hukou_conversions_in_year", "flow", "persons",
        "hukou conversions other than settling: villages reclassified with hukou, college entrants"),
@@ -163,12 +167,13 @@ OUTPUTS: tuple[Output, ...] = (
     _O("births", "flow", "persons", "births (published totals)"),
     _O("deaths", "flow", "persons", "deaths (published crude death rate)"),
     _O("migrant_workers_total", "stock", "persons",
-       "rural-hukou non-farm workers aged 16-64, in towns or at origin", lambda s: s.persons(s.working)),
+       "NBS 农民工: rural-hukou non-farm workers aged 16 and over (no upper limit), in towns or villages",
+       lambda s: s.persons(s.working)),
     _O("migrant_workers_outside_township", "stock", "persons",
-       "migrant workers in the 683 cities, plus the share of those at origin who work outside their township",
-       _outside_township),
+       "NBS 外出农民工: migrant workers living in towns they moved to (进城), plus the share of those "
+       "living in villages who work outside their township", _outside_township),
     _O("mean_migrant_wage", "mean", "yuan a month", "employed migrant workers in towns, nominal", _mean_wage),
-    _O("mean_age_migrant_workers", "mean", "years", "of migrant workers", _mean_age),
+    _O("mean_age_migrant_workers", "mean", "years", "of migrant workers (NBS definition, 16+)", _mean_age),
     _O("share_migrant_workers_over_50", "mean", "fraction", "of migrant workers aged over 50", _share_over_50),
     _O("left_behind_children", "stock", "persons", "rural-hukou children under 16 at origin whose parent is in a town",
        _left_behind),
@@ -177,6 +182,30 @@ OUTPUTS: tuple[Output, ...] = (
     _O("rural_hukou_migrants_in_towns", "stock", "persons",
        "rural-hukou town residents who moved there (not reclassified in place)",
        lambda s: s.persons(s.rural_in_town & ~s.model.people.view("in_situ"))),
+    _O("migrant_workers_local", "stock", "persons",
+       "NBS 本地农民工: migrant workers not working outside their township (total minus 外出)",
+       lambda s: s.persons(s.working) - _outside_township(s)),
+    _O("rural_hukou_in_situ", "stock", "persons",
+       "rural-hukou town residents whose village became urban around them",
+       lambda s: s.persons(s.rural_in_town & s.model.people.view("in_situ"))),
+    # --- the decomposition of each year's change in urban residents and hukou holders
+    # urban_residents(t) - urban_residents(t-1) = urban_natural_increase_in_year
+    #   + urban_net_migration_in_year + reclassified_in_year + college_from_villages_in_year
+    # urban_hukou_population(t) - urban_hukou_population(t-1) = hukou_natural_increase_in_year
+    #   + reclassified_with_hukou_in_year + college_transfers_in_year + settlements_in_year
+    # (tests/test_outputs.py checks both every year)
+    _O("urban_natural_increase_in_year", "flow", "persons",
+       "births to town residents minus deaths of town residents"),
+    _O("urban_net_migration_in_year", "flow", "persons",
+       "persons moving from a village to a town (departures_in_year) minus those moving back "
+       "(returns_in_year); college entrants not included"),
+    _O("college_from_villages_in_year", "flow", "persons",
+       "college entrants (and children moving with them) who lived in a village"),
+    _O("hukou_natural_increase_in_year", "flow", "persons",
+       "births to urban-hukou parents minus deaths of urban-hukou holders"),
+    _O("reclassified_with_hukou_in_year", "flow", "persons",
+       "reclassified villagers whose hukou was converted with their village"),
+    _O("college_transfers_in_year", "flow", "persons", "college entrants moving their hukou to a city"),
 )
 
 BY_NAME = {o.name: o for o in OUTPUTS}

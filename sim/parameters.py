@@ -186,8 +186,31 @@ _SPECS: dict[str, ParameterSpec] = {
                                 "percent"),
     # --- in-situ urbanization and other conversions ---------------------------
     "reclassification_rate": _P(0.0244, 0.0, 0.2, "calibrated",
-                                "yearly share of rural residents whose place becomes "
-                                "urban (in-situ urbanization). " + FIT_NOTE, "share"),
+                                "yearly share of village residents whose place becomes "
+                                "urban (in-situ urbanization) in a year of average new "
+                                "city built-up area over the fit window 2016-2020; the "
+                                "year's pace is this times the year's new built-up area "
+                                "relative to that average (sim/data/urban_land_drivers.csv). "
+                                + FIT_NOTE, "share"),
+    "built_up_growth_after_data": _P(2.0, 0.0, 6.0, "assumed",
+                                     "yearly growth of city built-up area after the last "
+                                     "published year (2022): the 2022 growth, 2.01 % "
+                                     "(MOHURD); it slowed from 5.4 % a year in 2008-2014 to "
+                                     "2.8 % in 2016-2020", "percent"),
+    "start_in_situ_share": _P(0.22, 0.0, 0.6, "assumed",
+                              "share of the start year's rural-hukou town residents whose "
+                              "village became urban around them (not migrants). Calibrated "
+                              "later; provisional value from pre-2021 data: reclassification "
+                              "was at least a third of urban growth 2010-2015 (Gan et al. "
+                              "2025), about 6.8 M a year, 31 % of 1991-2010 growth "
+                              "(China Population Science 2014(2)); about half of them kept "
+                              "rural hukou: some 55-65 M of the 261 M gap of 2020", "share"),
+    "nonfarm_exit_rate_old": _P(0.15, 0.0, 1.0, "assumed",
+                                "yearly chance that a migrant worker aged 60 or over stops "
+                                "non-farm work (NBS counts migrant workers with no upper age "
+                                "limit). Calibrated later; provisional value that keeps the "
+                                "start's age profile (mean age 41.4, 26.4 % over 50, NBS "
+                                "2020) roughly stable", "share"),
     "reclassified_hukou_share": _P(0.30, 0.0, 1.0, "calibrated",
                                    "share of reclassified villagers whose hukou is also "
                                    "converted (village-to-neighbourhood committees, land "

@@ -65,6 +65,17 @@ MEAN_YEARS_IN_CITY = 6.0  # assumed: mean years in the current city of rural-huk
 INSURANCE_BY_EDUCATION = np.array([0.6, 0.8, 1.2, 2.0])  # relative chance of being insured, assumed
 PARENT_AGES = (22, 45)
 WORKING_AGES = (16, 64)
+# Relative chance of doing non-farm work by age at the start (assumed): NBS
+# counts migrant workers with no upper age limit (2020: mean age 41.4, 26.4 %
+# over 50); few work past 60, fewer past 70.
+WORKER_AGE_PROFILE = ((16, 59, 1.0), (60, 64, 0.55), (65, 69, 0.25), (70, MAX_AGE, 0.05))
+
+
+def worker_age_weight(age: np.ndarray) -> np.ndarray:
+    weight = np.zeros(len(age))
+    for lo, hi, value in WORKER_AGE_PROFILE:
+        weight[(age >= lo) & (age <= hi)] = value
+    return weight
 
 
 @dataclass
@@ -75,8 +86,8 @@ class InitialState:
     total_population: float
     town_worker_share: float  # of working-age agents in towns who are in the labour force
     origin_offfarm_share: float  # of origin working-age agents who work off-farm
-    origin_outside_township_share: float  # of those, working outside their township
-    destination_targets: np.ndarray  # rural-hukou residents of each destination, persons
+    origin_outside_township_share: float  # of village workers, working outside their township
+    destination_targets: np.ndarray  # rural-hukou residents of each destination who moved there, persons
     destination_workers: np.ndarray  # migrant workers expected in each destination, persons
 
 
@@ -221,6 +232,21 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
         people.origin[kids] = people.origin[parents]
         people.location[kids] = people.location[parents] if in_town_flag else ORIGIN
 
+    # Who the rural-hukou town residents are: a share ``start_in_situ_share``
+    # of them live where their village became urban (in their region's
+    # county-town aggregate; only its own region's people live there), with
+    # their children; the others moved there (migrant workers, their
+    # families, students and others).
+    county = cities.size_class[np.maximum(people.location[rows], 0)] == COUNTY
+    county_share = GAP_SHARE_IN_COUNTY_TOWNS
+    p_in_situ = min(1.0, params["start_in_situ_share"] / county_share)
+    in_situ_adult = in_town & adult & county & (rng.random(len(rows)) < p_in_situ)
+    people.in_situ[rows] = in_situ_adult
+    kids_in_town = np.flatnonzero(in_town & ~adult)
+    people.in_situ[kids_in_town] = people.in_situ[people.parent[kids_in_town]]
+    in_situ = people.in_situ[rows].copy()
+    targets = targets * np.where(cities.size_class == COUNTY, 1.0 - p_in_situ, 1.0)
+
     # Personal attributes.
     people.education[rows] = education_draw(age, rng.random(len(rows)))
     people.land[rows] = adult & (rng.random(len(rows)) < LAND_SHARE)
@@ -232,23 +258,27 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
     insured = adult & (people.insurance_draw[rows] < insured_share(params["insured_share_base"], people.education[rows]))
     people.insurance_years[rows] = np.where(insured & in_city_rows, people.years_in_city[rows], 0)
 
-    working_age = (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1])
+    # Migrant workers as NBS counts them (16 and over, no upper age limit):
+    # those who moved to a town (进城) are the town residents who did not
+    # become urban in place; the others (本地, and 外出 not living in towns)
+    # live in villages or in villages become urban.
+    weight = worker_age_weight(age)
     in_cities_workers = state.migrants_in_towns
     all_workers = state.migrant_workers_total
     outside_township = state.migrant_workers_outside_township
-    town_working = (in_town & working_age).sum() * persons_per_agent
-    origin_working = (~in_town & working_age).sum() * persons_per_agent
+    movers = in_town & ~in_situ
+    town_working = weight[movers].sum() * persons_per_agent
+    local_working = weight[~movers].sum() * persons_per_agent
     p_town = in_cities_workers / town_working
-    p_origin = (all_workers - in_cities_workers) / origin_working
+    p_origin = (all_workers - in_cities_workers) / local_working
     if not (0 < p_town <= 1 and 0 < p_origin <= 1):
         raise ValueError("migrant-worker stocks do not fit the synthesized population")
     u = rng.random(len(rows))
-    people.works[rows] = working_age & (u < np.where(in_town, p_town, p_origin))
+    people.works[rows] = u < weight * np.where(movers, p_town, p_origin)
     # Outside-township workers not living in towns (for the reported stock):
-    city_resident_workers = (people.works[rows] & in_town
-                             & (cities.size_class[np.maximum(people.location[rows], 0)] != COUNTY)).sum()
-    outside_rural = outside_township - city_resident_workers * persons_per_agent
-    origin_workers = all_workers - in_cities_workers
+    town_resident_workers = (people.works[rows] & movers).sum()
+    outside_rural = outside_township - town_resident_workers * persons_per_agent
+    village_workers = (people.works[rows] & ~in_town).sum() * persons_per_agent
     return InitialState(
         people=people,
         urban_hukou_by_age=urban_hukou,
@@ -256,7 +286,7 @@ def build_initial_state(n_agents: int, cities: CitySystem, params, rng: np.rando
         total_population=total,
         town_worker_share=p_town,
         origin_offfarm_share=p_origin,
-        origin_outside_township_share=float(np.clip(outside_rural / origin_workers, 0, 1)),
+        origin_outside_township_share=float(np.clip(outside_rural / max(village_workers, 1.0), 0, 1)),
         destination_targets=targets,
-        destination_workers=targets * in_cities_workers / gap_total,
+        destination_workers=targets * in_cities_workers / targets.sum(),
     )

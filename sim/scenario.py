@@ -33,7 +33,7 @@ from sim.parameters import PARAMETERS, Parameters
 from sim.policies import COMMON_KEYS, REGISTRY, Policy, make_policy
 from sim.settlement import RULE_KEYS, RULE_KINDS, SettlementRule
 
-SUPPORTED_START_YEARS = (2015, 2020)
+SUPPORTED_START_YEARS = (2010, 2015, 2020)
 MAX_END_YEAR = 2060
 MAX_AGENTS = 20_000_000
 TOP_KEYS = ("name", "description", "extends", "run", "parameters", "city_classes", "settlement", "rule_changes",

@@ -285,7 +285,7 @@ BAD_SCENARIOS = {
     "share_above_one": ('extends = "status_quo.toml"\n[city_classes.mega]\nservice_access = 1.5\n',
                         "city_classes.mega.service_access"),
     "start_after_end": ('extends = "status_quo.toml"\n[run]\nend_year = 2019\n', "run.end_year"),
-    "year_without_data": ('extends = "status_quo.toml"\n[run]\nstart_year = 2010\n', "run.start_year"),
+    "year_without_data": ('extends = "status_quo.toml"\n[run]\nstart_year = 2012\n', "run.start_year"),
     "policy_start_outside": ('extends = "status_quo.toml"\n[policies.land_rights_kept]\nstart = 2040\n',
                              "policies.land_rights_kept.start"),
     "huge_agents": ('extends = "status_quo.toml"\n[run]\nagents = 1e300\n', "run.agents"),

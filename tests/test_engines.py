@@ -50,7 +50,7 @@ def test_every_agent_decision_has_a_probability():
         model.step()
     finally:
         MigrantAgent.chance = chance
-    assert asked == {"offfarm", "employment", "return", "return_place", "college", "leave", "relocate",
+    assert asked == {"nonfarm_exit", "offfarm", "employment", "return", "return_place", "college", "leave", "relocate",
                      "children", "reunion", "settle"}
 
 

@@ -34,7 +34,34 @@ def test_2015_back_projection_against_the_1pct_survey_shares():
 
 def test_unknown_start_year():
     with pytest.raises(KeyError):
-        start_state(2010)
+        start_state(2005)
+
+
+def test_2010_is_the_census_state():
+    """The 2010 start reproduces the 6th census: total, urban share, age shares."""
+    s = start_state(2010)
+    off = datasets.official
+    assert s.total_population == pytest.approx(off("census_2010_total_population", 2010) * 1e4)
+    assert 100 * s.resident_rate == pytest.approx(49.68, abs=0.005)
+    assert 100 * s.hukou_rate == pytest.approx(34.17)
+    by_age = s.population_by_age
+    share = lambda lo, hi: 100 * by_age[lo:hi + 1].sum() / by_age.sum()  # noqa: E731
+    assert share(0, 14) == pytest.approx(off("census_2010_age_share_0_14", 2010), abs=1e-6)
+    assert share(15, 59) == pytest.approx(off("census_2010_age_share_15_59", 2010), abs=1e-6)
+    assert share(65, 100) == pytest.approx(off("census_2010_age_share_65_plus", 2010), abs=1e-6)
+
+
+def test_history_2010_run_starts_from_the_census_and_2010_migrant_stocks():
+    from sim.model import UrbanizationModel
+
+    ts = UrbanizationModel(load_scenario(SCENARIOS / "history_2010.toml"), agents=20_000).run()
+    assert list(ts["year"]) == list(range(2010, 2021))
+    first = ts.iloc[0]
+    assert first["resident_urbanization_pct"] == pytest.approx(49.68, abs=0.1)
+    assert first["hukou_urbanization_pct"] == pytest.approx(34.17, abs=0.1)
+    assert first["total_population"] == pytest.approx(1339.724852e6, rel=1e-6)
+    assert first["migrant_workers_total"] == pytest.approx(242.23e6, rel=0.03)
+    assert first["migrant_workers_outside_township"] == pytest.approx(153.35e6, rel=0.03)
 
 
 def test_history_scenario_ends_in_the_status_quo_rules():

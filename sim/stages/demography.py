@@ -34,12 +34,16 @@ def _deaths_and_ageing(m) -> None:
 
     u = m.streams.uniform("death", year, p.n)
     dies = alive & (u < q[np.minimum(age, len(q) - 1)])
+    in_town_deaths = np.count_nonzero(dies & (p.view("location") != ORIGIN))
+    urban_hukou_deaths = np.count_nonzero(dies & (p.view("hukou") == URBAN))
     alive[dies] = False
     orphans = alive & (p.view("parent") >= 0)
     orphans[orphans] = dies[p.view("parent")[orphans]]
     p.view("parent")[orphans] = NO_PARENT
     m.urban_hukou, urban_deaths = age_urban_stock(m.urban_hukou, q)
     m.tally.add("deaths", dies, persons=urban_deaths)
+    m.tally.add("urban_natural_increase_in_year", -in_town_deaths, persons=-urban_deaths)
+    m.tally.add("hukou_natural_increase_in_year", -urban_hukou_deaths, persons=-urban_deaths)
 
     age[alive] += 1
     age.clip(max=len(q) - 1, out=age)
@@ -56,7 +60,8 @@ def _come_of_age(m, mask: np.ndarray) -> None:
     p.parent[rows] = NO_PARENT
     p.education[rows] = education_draw(p.age[rows].astype(np.int64), draw("come_of_age_education", m.year, rows))
     p.land[rows] = draw("come_of_age_land", m.year, rows) < LAND_SHARE
-    share = np.where(p.location[rows] == ORIGIN, m.origin_offfarm_share, m.town_worker_share)
+    local = (p.location[rows] == ORIGIN) | p.in_situ[rows]  # villages, and villages become urban
+    share = np.where(local, m.origin_offfarm_share, m.town_worker_share)
     p.works[rows] = draw("come_of_age_work", m.year, rows) < share
 
 
@@ -76,8 +81,11 @@ def _births(m) -> None:
     draw = m.streams.uniform_at
     n_new = int(stochastic_round(np.array([rural_births / w]), draw("birth", year, 0))[0]) if len(rural_parents) else 0
     n_new = min(n_new, len(rural_parents))
-    m.urban_hukou[0] += urban_births + (rural_births - n_new * w)  # rounding remainder kept in the total
+    to_stock = urban_births + (rural_births - n_new * w)  # rounding remainder kept in the total
+    m.urban_hukou[0] += to_stock
     m.tally.add("births", persons=births)
+    m.tally.add("urban_natural_increase_in_year", persons=to_stock)
+    m.tally.add("hukou_natural_increase_in_year", persons=to_stock)
     if not n_new:
         return
     # parents: the rural-hukou fertile rows with the smallest draws of this
@@ -89,6 +97,7 @@ def _births(m) -> None:
     in_town = loc != ORIGIN
     follow = m.params["children_follow_max"] * m.levers.school_access[np.maximum(loc, 0)]
     with_parent = in_town & (draw("birth_follow", year, parents) < follow)
+    m.tally.add("urban_natural_increase_in_year", with_parent)
     p.alive[rows] = True
     p.age[rows] = 0
     p.parent[rows] = parents

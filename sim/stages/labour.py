@@ -2,10 +2,15 @@
 
 Jobs for migrants grow with GDP (published growth to 2024, an assumption
 after); each city's employment rate and wage answer its ratio of jobs to
-workers. Then a year in town counts for everyone living there; farming
-villagers of working age may take up non-farm work (decision ``offfarm``);
-every migrant worker in a town finds a job or not (decision ``employment``);
-the insured among the employed add an insurance year.
+workers (both in persons: jobs start equal to the workers each destination
+holds, so the start's employment does not depend on the number of agents).
+Then a year in town counts for everyone living there; migrant workers aged
+60 and over may stop non-farm work (decision ``nonfarm_exit``: NBS counts
+migrant workers with no upper age limit, so they leave the count by
+stopping, not by a birthday); farming villagers of working age may take up
+non-farm work (decision ``offfarm``); every migrant worker in a town finds a
+job or not (decision ``employment``); the insured among the employed add an
+insurance year.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from sim.households import mask_of
 from sim.population import insured_share
 from sim.state import ORIGIN
 
-WORKING_AGES = (16, 64)
+WORKING_AGES = (16, 64)  # ages at which villagers take up non-farm work
+WORKER_MIN_AGE = 16  # migrant workers: 16 and over, no upper limit (NBS)
+EXIT_AGE = 60  # from this age migrant workers may stop non-farm work
 WAGE_RATIO_BOUNDS = (0.5, 2.0)  # jobs/worker ratio within which wages respond
 
 
@@ -30,6 +37,10 @@ def run(m) -> None:
     in_town = p.view("alive") & (p.view("location") != ORIGIN)
     p.view("years_in_city")[in_town] += 1
     age = p.view("age")
+    old_workers = np.flatnonzero(p.view("alive") & p.view("works") & (age >= EXIT_AGE))
+    stopping = m.decide("nonfarm_exit", old_workers,
+                        lambda: np.full(old_workers.size, prm["nonfarm_exit_rate_old"]))
+    p.works[stopping] = False
     farming = (p.view("alive") & (p.view("location") == ORIGIN) & ~p.view("works")
                & (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1]))
     rows = np.flatnonzero(farming)
@@ -45,8 +56,7 @@ def run(m) -> None:
 def workers_in_towns(m) -> np.ndarray:
     p = m.people
     age = p.view("age")
-    return (p.view("alive") & (p.view("location") != ORIGIN) & p.view("works")
-            & (age >= WORKING_AGES[0]) & (age <= WORKING_AGES[1]))
+    return p.view("alive") & (p.view("location") != ORIGIN) & p.view("works") & (age >= WORKER_MIN_AGE)
 
 
 def labour_by_city(m) -> np.ndarray:

@@ -10,6 +10,7 @@ uniform per chooser). In order:
    city (chosen as any mover's) and take co-resident children along;
 2. leave: rural-hukou adults at home (the village, or the village become
    town) who did not move this year leave with ``decisions.leave_probability``
+   times the year's dated shock (``datasets.shock``: the pandemic years)
    (decision ``leave``) for a chosen city; an in-situ resident choosing its
    home town stays;
 3. search: unemployed migrant workers in towns look for work in another city
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import destinations
+from sim import datasets, destinations
 from sim.decisions import leave_probability
 from sim.households import ADULT_AGE, children_of, convert, has_school_children, mask_of, move_children
 from sim.state import ORIGIN, RURAL
@@ -52,9 +53,10 @@ def run(m) -> None:
     candidates = alive & rural & not_moved & at_home & (age >= ADULT_AGE)
     candidates[college] = False
     cand = np.flatnonzero(candidates)
+    shock = datasets.shock("leave", year)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
     leavers = m.decide("leave", cand, lambda: leave_probability(
         logsum=m.choice_logsum[group[cand]], rural_income=m.rural_income[p.origin[cand]],
-        age=age[cand], education=p.education[cand], params=prm))
+        age=age[cand], education=p.education[cand], params=prm) * shock)
     leaver_dest = m.choose_destinations(leavers)
     elsewhere = leaver_dest != loc[leavers]  # an in-situ resident choosing the home town stays
     leavers, leaver_dest = leavers[elsewhere], leaver_dest[elsewhere]
@@ -69,16 +71,19 @@ def run(m) -> None:
     moved = search_dest != loc[searchers]
     searchers, search_dest = searchers[moved], search_dest[moved]
 
-    old = p.location.copy()
+    old = p.location.copy()  # after college: the moves below are departures and searches
     _move(m, np.r_[leavers, searchers], np.r_[leaver_dest, search_dest], old)
     p.works[leavers] = age[leavers] <= WORKING_AGES[1]
     follow = m.decide("children", leavers, lambda: prm["children_follow_max"] * m.levers.school_access[loc[leavers]])
-    children_along = move_children(p, m.families, mask_of(p.n, leavers), old, mask_of(p.n, follow), year)
+    move_children(p, m.families, mask_of(p.n, leavers), old, mask_of(p.n, follow), year)
     move_children(p, m.families, mask_of(p.n, searchers), old, None, year)  # a family living together moves together
-    joined = _reunite(m, mask_of(p.n, np.r_[leavers, searchers]))
-    # departures: persons leaving a village for a town (in-situ residents moving on were urban already)
-    from_village = np.count_nonzero(old[leavers] == ORIGIN)
-    m.tally.add("departures_in_year", from_village + children_along.size + joined)
+    _reunite(m, mask_of(p.n, np.r_[leavers, searchers]))
+    # departures: persons now in a town who were in a village before the moves
+    # (leavers, the children with them or joining a parent; in-situ residents
+    # moving on and searchers were urban already; nobody moves to a village here)
+    departed = np.count_nonzero(alive & (old[:p.n] == ORIGIN) & (loc != ORIGIN))
+    m.tally.add("departures_in_year", departed)
+    m.tally.add("urban_net_migration_in_year", departed)
 
 
 def _enter_college(m, rows: np.ndarray) -> None:
@@ -94,8 +99,11 @@ def _enter_college(m, rows: np.ndarray) -> None:
     convert(p, mask, m.year)
     p.moved_year[rows] = m.year
     p.years_in_city[rows] = 0
-    move_children(p, m.families, mask, old, None, m.year)
+    kids = move_children(p, m.families, mask, old, None, m.year)
     m.tally.add("other_hukou_conversions_in_year", rows)
+    m.tally.add("college_transfers_in_year", rows)
+    moved = np.r_[rows, kids]
+    m.tally.add("college_from_villages_in_year", np.count_nonzero(old[moved] == ORIGIN))
 
 
 def _move(m, rows: np.ndarray, dest: np.ndarray, old: np.ndarray) -> None:

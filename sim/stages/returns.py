@@ -3,7 +3,8 @@
 Candidates: rural-hukou adults living in a town who did not move this year
 and were not reclassified in place. Each returns with
 ``decisions.return_probability`` (age, unemployment, children left behind,
-land) (decision ``return``); a returner whose own county town is not where it
+land) times the year's dated shock (``datasets.shock``: the pandemic years)
+(decision ``return``); a returner whose own county town is not where it
 lives settles there instead of the village with the policy-given share
 (decision ``return_place``). Children who lived with a returner come along.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import datasets
 from sim.decisions import return_probability
 from sim.households import ADULT_AGE, children_of, count_children, mask_of, move_children
 from sim.state import ORIGIN, RURAL
@@ -26,9 +28,10 @@ def run(m) -> None:
     rows = np.flatnonzero(candidates)
     m.inputs["left_behind"] = left_behind = count_children(p, children_of(p, m.families, candidates, with_parent=False)) > 0
     unemployed = p.view("works") & ~p.view("employed")
+    shock = datasets.shock("return", year)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
     returners = m.decide("return", rows, lambda: return_probability(
         age=age[rows], unemployed=unemployed[rows], left_behind_children=left_behind[rows],
-        land=p.land[rows], params=prm))
+        land=p.land[rows], params=prm) * shock)
     if returners.size == 0:
         return
     old = p.location.copy()
@@ -45,4 +48,6 @@ def run(m) -> None:
     kids_to_village = move_children(p, m.families, to_village, old, None, year)
     move_children(p, m.families, county_mask, old, None, year)
     # returns: persons back in the village (those who settle in the county town stay urban)
-    m.tally.add("returns_in_year", np.count_nonzero(to_village) + kids_to_village.size)
+    back = np.count_nonzero(to_village) + kids_to_village.size
+    m.tally.add("returns_in_year", back)
+    m.tally.add("urban_net_migration_in_year", -back)

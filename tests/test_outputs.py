@@ -1,0 +1,94 @@
+"""The accounting of the outputs: every year's change in urban residents and in
+urban-hukou holders is exactly the sum of its sources, as the stages count them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import datasets, outputs
+from sim.model import UrbanizationModel
+from sim.scenario import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+URBAN_SOURCES = ("urban_natural_increase_in_year", "urban_net_migration_in_year", "reclassified_in_year",
+                 "college_from_villages_in_year")
+HUKOU_SOURCES = ("hukou_natural_increase_in_year", "reclassified_with_hukou_in_year",
+                 "college_transfers_in_year", "settlements_in_year")
+
+
+@pytest.fixture(scope="module", params=["history_2015", "plan_accelerated"])
+def run(request):
+    scenario = load_scenario(SCENARIOS / f"{request.param}.toml")
+    model = UrbanizationModel(scenario, agents=6_000, seed=3)
+    return model, model.run()
+
+
+def test_sources_are_declared_flows():
+    for name in URBAN_SOURCES + HUKOU_SOURCES + ("departures_in_year", "returns_in_year"):
+        assert outputs.BY_NAME[name].kind == "flow"
+
+
+def test_urban_residents_change_is_the_sum_of_its_sources(run):
+    model, ts = run
+    w = model.persons_per_agent
+    change = ts["urban_residents"].diff().iloc[1:]
+    sources = ts[list(URBAN_SOURCES)].sum(axis=1).iloc[1:]
+    # exact up to floating-point rounding of sums of ~1e9 (one agent is ``w`` persons)
+    np.testing.assert_allclose(change, sources, rtol=0, atol=1e-3 * w)
+    assert (ts["reclassified_in_year"].iloc[1:] > 0).all()
+
+
+def test_urban_hukou_change_is_the_sum_of_its_sources(run):
+    model, ts = run
+    w = model.persons_per_agent
+    change = ts["urban_hukou_population"].diff().iloc[1:]
+    sources = ts[list(HUKOU_SOURCES)].sum(axis=1).iloc[1:]
+    np.testing.assert_allclose(change, sources, rtol=0, atol=1e-3 * w)
+
+
+def test_net_migration_is_departures_minus_returns(run):
+    _, ts = run
+    np.testing.assert_allclose(ts["urban_net_migration_in_year"],
+                               ts["departures_in_year"] - ts["returns_in_year"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(ts["other_hukou_conversions_in_year"],
+                               ts["reclassified_with_hukou_in_year"] + ts["college_transfers_in_year"],
+                               rtol=0, atol=1e-6)
+
+
+def test_total_population_changes_by_births_minus_deaths(run):
+    model, ts = run
+    change = ts["total_population"].diff().iloc[1:]
+    np.testing.assert_allclose(change, (ts["births"] - ts["deaths"]).iloc[1:], rtol=0,
+                               atol=1e-3 * model.persons_per_agent)
+
+
+def test_nbs_subsets_nest(run):
+    """进城 within 外出 within all migrant workers; 本地 the rest."""
+    _, ts = run
+    assert (ts["migrants_in_cities"] <= ts["migrant_workers_outside_township"] + 1).all()
+    assert (ts["migrant_workers_outside_township"] <= ts["migrant_workers_total"] + 1).all()
+    np.testing.assert_allclose(ts["migrant_workers_local"] + ts["migrant_workers_outside_township"],
+                               ts["migrant_workers_total"], rtol=1e-9)
+
+
+def test_reclassification_follows_new_built_up_area():
+    """The 2020 collapse of new city built-up area (MOHURD) slows reclassification."""
+    assert datasets.reclassification_driver(2020, 2.0) < 0.3
+    lo, hi = datasets.DRIVER_REFERENCE_YEARS
+    mean = np.mean([datasets.reclassification_driver(y, 2.0) for y in range(lo, hi + 1)])
+    assert mean == pytest.approx(1.0)
+    scenario = load_scenario(SCENARIOS / "history_2015.toml")
+    ts = UrbanizationModel(scenario, agents=6_000, seed=5).run().set_index("year")
+    assert ts.loc[2020, "reclassified_in_year"] < 0.5 * ts.loc[2019, "reclassified_in_year"]
+
+
+def test_pandemic_shocks_are_dated_and_sourced():
+    table = datasets.pd.read_csv(datasets.DATA_DIR / "shocks.csv")
+    assert set(table["process"]) <= set(datasets.SHOCK_PROCESSES)
+    assert table["basis"].str.len().gt(20).all()
+    assert datasets.shock("leave", 2020) < 1 < datasets.shock("return", 2020)
+    assert datasets.shock("leave", 2019) == datasets.shock("leave", 2024) == 1.0
