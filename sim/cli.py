@@ -461,14 +461,21 @@ def cmd_plot(args) -> int:
 
 
 def cmd_policies(args) -> int:
-    from sim.policies import policy_table
+    from sim.policies import NEGLIGIBLE_PP, article_number, policy_table
 
     for row in policy_table():
-        print(f"{row['name']}  (article {row['article']}; default start {row['start']}, "
-              f"ramp {row['ramp_years']} years, strength {row['strength']})")
+        print(f"{row['name']}  (article {row['article']} = {article_number(row['article'])}; default start "
+              f"{row['start']}, ramp {row['ramp_years']} years, strength {row['strength']})")
+        print(f"    key phrase: 「{row['quote']}」")
         print(f"    {row['summary']}")
+        for op in row["operations"]:
+            print(f"    lever: {op['lever']} {op['op']} {op['value']} ({op['where']})")
         for key, (default, low, high, doc) in row["params"].items():
-            print(f"    {key} = {default}  [{low}, {high}]  {doc}")
+            print(f"    size: {key} = {default:g}  range [{low:g}, {high:g}]  {doc}; source: {row['sources'][key]}")
+        resident, hukou, gap = row["expected"]
+        print(f"    expected by 2025 (negligible: below {NEGLIGIBLE_PP} pp): resident {resident}, hukou {hukou}, "
+              f"gap {gap}")
+        print(f"    reasoning: {row['mechanism']}")
     return EXIT_OK
 
 

@@ -51,7 +51,7 @@ def test_every_agent_decision_has_a_probability():
     finally:
         MigrantAgent.chance = chance
     assert asked == {"offfarm", "employment", "return", "return_place", "college", "leave", "relocate",
-                     "children", "reunion", "settle"}
+                     "children", "reunion", "land_exit", "settle"}
 
 
 def test_agents_are_mesa_agents_one_per_living_adult():
