@@ -55,20 +55,22 @@ def calibration_fit_table() -> str:
 
 
 def policy_table() -> str:
-    """The measures of sim.policies: article, summary and defaults, lever operations, expected effects."""
+    """The measures of sim.policies: article, key phrase, lever operations, sizes with source and range,
+    expected 2025 directions with the reasoning."""
     from sim.policies import NEGLIGIBLE_PP, article_number
     from sim.policies import policy_table as rows
 
-    signs = {1: "up", -1: "down", 0: f"negligible (< {NEGLIGIBLE_PP} pp)"}
-    lines = ["| policy | article | what it changes | lever operations (s: intensity) "
-             "| expected 2025 effect: resident / hukou | mechanism |",
-             "|---|---|---|---|---|---|"]
+    lines = [f"Expected: the 2025 effect against the plan without the measure, reasoned before running the model "
+             f"(negligible: below {NEGLIGIBLE_PP} pp; ambiguous: mechanisms of opposite sign).", "",
+             "| policy | article | key phrase | lever operations (s: intensity) "
+             "| sizes: default [range], source | expected 2025: resident / hukou / gap | reasoning |",
+             "|---|---|---|---|---|---|---|"]
     for row in rows():
-        params = ", ".join(f"{k} = {default:g}" for k, (default, *_) in row["params"].items())
+        sizes = "; ".join(f"{k} = {default:g} [{low:g}, {high:g}], {row['sources'][k]}"
+                          for k, (default, low, high, _) in row["params"].items())
         ops = "; ".join(f"`{op['lever']}` {op['op']} {op['value']} ({op['where']})" for op in row["operations"])
-        lines.append(f"| `{row['name']}` | {row['article']} ({article_number(row['article'])}) "
-                     f"| {row['summary']}; {params} | {ops} "
-                     f"| {signs[row['expected'][0]]} / {signs[row['expected'][1]]} | {row['mechanism']} |")
+        lines.append(f"| `{row['name']}` | {row['article']} ({article_number(row['article'])}) | 「{row['quote']}」 "
+                     f"| {ops} | {sizes} | {' / '.join(row['expected'])} | {row['mechanism']} |")
     return "\n".join(lines)
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ class MigrantAgent(MigrantWorker):
         if decision == "reunion":  # children left at origin join this agent in town
             return prm["family_reunion_rate"] * float(lev.school_access[self.location])
         # 7 settle
+        if decision == "land_exit":  # a land holder in town sells or exits its rural land rights
+            return lev.land_exit_rate
         if decision == "settle":  # an eligible migrant applies to convert its hukou
             city = self.location
             return settle_probability(land=self.land_rights, land_penalty_factor=lev.land_penalty_factor,

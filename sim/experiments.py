@@ -374,16 +374,22 @@ def plot(results: list[Path], *, out: Path, command_line=()) -> Outcome:
 
 
 def policies(*, command_line=()) -> Outcome:
-    """Every policy with its article, parameters and defaults."""
-    from sim.policies import policy_table
+    """Every measure: article, key phrase, levers, sizes with source and range, reasoned expectations."""
+    from sim.policies import NEGLIGIBLE_PP, article_number, policy_table
 
     lines = []
     for row in policy_table():
-        lines.append(f"{row['name']}  (article {row['article']}; default start {row['start']}, "
-                     f"ramp {row['ramp_years']} years, strength {row['strength']})")
+        lines.append(f"{row['name']}  (article {row['article']} = {article_number(row['article'])}; default start "
+                     f"{row['start']}, ramp {row['ramp_years']} years, strength {row['strength']})")
+        lines.append(f"    key phrase: 「{row['quote']}」")
         lines.append(f"    {row['summary']}")
-        lines += [f"    {key} = {default}  [{low}, {high}]  {doc}"
+        lines += [f"    lever: {op['lever']} {op['op']} {op['value']} ({op['where']})" for op in row["operations"]]
+        lines += [f"    size: {key} = {default:g}  range [{low:g}, {high:g}]  {doc}; source: {row['sources'][key]}"
                   for key, (default, low, high, doc) in row["params"].items()]
+        resident, hukou, gap = row["expected"]
+        lines.append(f"    expected by 2025 (negligible: below {NEGLIGIBLE_PP} pp): resident {resident}, "
+                     f"hukou {hukou}, gap {gap}")
+        lines.append(f"    reasoning: {row['mechanism']}")
     return Outcome("\n".join(lines))
 
 

@@ -23,16 +23,25 @@ from sim.settlement import RuleArrays
 # public schools (China Rural Education Development Report 2019, for 2017);
 # the gradient by city size (access rationed hardest in the largest cities) is
 # assumed, set so that the population-weighted mean is about 0.8.
+#
+# practical_barrier: share of migrants who meet a city's written rule but fail
+# its practical proofs (registered or owned housing, a labour contract, an
+# insurance record) and so cannot settle; practical_barrier_nonlocal: the
+# extra share for applicants from another region ("外地"). Neutral (0) here:
+# the status quo sets its re-based values explicitly (scenarios/status_quo.toml,
+# [city_classes.*], with their sources), so that a scenario without them keeps
+# the rules as written.
+_NEUTRAL_BARRIER = {"practical_barrier": 0.0, "practical_barrier_nonlocal": 0.0}
 CLASS_DEFAULTS = {
-    "super_large": {"service_access": 0.40, "school_access": 0.60},
-    "mega": {"service_access": 0.50, "school_access": 0.70},
-    "large_1": {"service_access": 0.60, "school_access": 0.78},
-    "large_2": {"service_access": 0.70, "school_access": 0.82},
-    "medium": {"service_access": 0.75, "school_access": 0.85},
-    "small": {"service_access": 0.80, "school_access": 0.88},
-    "county": {"service_access": 0.85, "school_access": 0.90},
+    "super_large": {"service_access": 0.40, "school_access": 0.60, **_NEUTRAL_BARRIER},
+    "mega": {"service_access": 0.50, "school_access": 0.70, **_NEUTRAL_BARRIER},
+    "large_1": {"service_access": 0.60, "school_access": 0.78, **_NEUTRAL_BARRIER},
+    "large_2": {"service_access": 0.70, "school_access": 0.82, **_NEUTRAL_BARRIER},
+    "medium": {"service_access": 0.75, "school_access": 0.85, **_NEUTRAL_BARRIER},
+    "small": {"service_access": 0.80, "school_access": 0.88, **_NEUTRAL_BARRIER},
+    "county": {"service_access": 0.85, "school_access": 0.90, **_NEUTRAL_BARRIER},
 }
-CLASS_KEYS = ("service_access", "school_access")
+CLASS_KEYS = ("service_access", "school_access", "practical_barrier", "practical_barrier_nonlocal")
 # levers held per [origin region, city] pair; the others are per city or national (scalars)
 PAIR_LEVERS = ("distance_factor",)
 
@@ -49,8 +58,13 @@ class Levers:
     job_growth_extra: np.ndarray  # added to the yearly growth rate of migrant jobs
     distance_factor: np.ndarray  # multiplies distance, per [origin region, city]
     registration_share: np.ndarray  # share of long-term residents registered where they live
+    practical_barrier: np.ndarray  # share of rule-eligible migrants blocked by practical proofs (open, conditions)
+    practical_barrier_nonlocal: np.ndarray  # the extra share for applicants from another region
     registration_years: float = 5.0  # years of residence that count as habitual
-    land_penalty_factor: float = 1.0  # 1: converting costs rural land rights in full
+    # 1: the land deterrent to converting as surveyed in CMDS 2016-2017, i.e. under the 2014 rule that
+    # settling may not require giving up land (国发〔2014〕25号): a perceived risk, not a legal cost
+    land_penalty_factor: float = 1.0
+    land_exit_rate: float = 0.0  # yearly chance that a land holder living in town exits its rural land rights
     insurance_portable: float = 0.0  # share of insurance years kept when changing city
     insurance_portable_region: float = 0.0  # the same, for moves within a region (metro areas)
     insured_share_extra: float = 0.0  # added to the share of migrants insured
@@ -82,5 +96,7 @@ def baseline_levers(rules: RuleArrays, class_values: dict[str, dict[str, float]]
         job_growth_extra=np.zeros(n),
         distance_factor=np.ones((n_regions, n)),
         registration_share=np.zeros(n),
+        practical_barrier=per_class["practical_barrier"][size_class].copy(),
+        practical_barrier_nonlocal=per_class["practical_barrier_nonlocal"][size_class].copy(),
         return_to_county_share=return_to_county_share,
     )

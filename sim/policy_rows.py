@@ -26,8 +26,10 @@ for ``rules.kind``, a rule kind (``"open"``). ``share`` is a number or a
 parameter name. A row acts on the cities of the size ``classes`` and
 ``regions`` given (all when empty); on the [origin region, city] lever
 ``distance_factor``, ``pairs`` selects the origin-destination pairs: ``"same"``
-region or ``"other"`` region (all when empty). National (scalar) levers take
-no selection. Every row of every measure is checked when the module loads.
+region or ``"other"`` region (all when empty). ``skip_exempt`` leaves out
+the super-large cities the plan exempts from relaxing settlement
+("除个别超大城市外", ``EXEMPT_CITIES``). National (scalar) levers take no
+selection. Every row of every measure is checked when the module loads.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ from sim.settlement import RULE_KEYS, RULE_KINDS
 
 PLAN_ISSUED = 2022.53  # 12 July 2022
 DEFAULT_RAMP_YEARS = 3.0  # assumed: measures phase in over the rest of the plan period
+# "放开放宽除个别超大城市外的落户限制" (article 六): a few super-large cities stay outside the
+# relaxation. Which and how many is not written; assumed: the two with the tightest points systems
+# (Beijing, about 6,000 admissions a year; Shanghai), range 1-4 of the 7 super-large cities.
+EXEMPT_CITIES = ("Beijing", "Shanghai")
+# expected direction of a measure's 2025 effect on a rate, against the plan without it
+DIRECTIONS = ("up", "down", "negligible", "ambiguous")
 
 OPS = ("toward", "scale", "add", "max", "min", "set")
 PAIRS = ("", "same", "other")
@@ -62,6 +70,7 @@ class PolicyParam:
     low: float
     high: float
     doc: str
+    source: str = "assumed"  # where the default comes from; "assumed" when no source gives it
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,9 @@ class PolicyContext:
     n_regions: int  # rows of the [origin region, city] levers
     year: int  # the simulated year (the policies act for the year ending on 31 December)
     settled_by_year: Mapping[int, np.ndarray]  # persons settled (hukou converted) per city, by year
-    initial_gap: np.ndarray  # per city: 2020 rural-hukou residents (the fiscal reward's reference)
+    initial_gap: np.ndarray  # per city: 2020 rural-hukou residents (the settler land quota's reference)
+    population: np.ndarray | None = None  # per city: 2020 urban-district residents (None: all equal)
+    exempt: np.ndarray | None = None  # per city: one of EXEMPT_CITIES (None: none)
 
 
 def _parse_value(value: float | str) -> tuple[float, str, float]:
@@ -100,6 +111,7 @@ class Row:
     pairs: str = ""  # distance_factor only: "same" or "other" region of origin and city; "" = all
     share: float | str = 1.0  # toward only: share of the way to the value covered at full strength
     at: float = 0.0  # the row acts once the intensity reaches this (set: 1.0 = at full strength)
+    skip_exempt: bool = False  # leave out the exempt super-large cities (EXEMPT_CITIES)
 
     def __post_init__(self):
         if self.lever not in LEVER_NAMES:
@@ -124,6 +136,8 @@ class Row:
             raise ValueError(f"{self.lever}: share is for toward only")
         if not 0.0 <= self.at <= 1.0:
             raise ValueError(f"{self.lever}: at must lie in [0, 1]")
+        if self.skip_exempt and self.lever in SCALAR_LEVERS:
+            raise ValueError(f"{self.lever} is national: no skip_exempt")
 
     def parameters(self) -> set[str]:
         """The measure parameters this row reads."""
@@ -154,6 +168,8 @@ class Row:
         if self.regions:
             in_regions = np.isin(context.region, [REGIONS.index(r) for r in self.regions])
             mask = in_regions if mask is None else mask & in_regions
+        if self.skip_exempt and context.exempt is not None:
+            mask = ~context.exempt if mask is None else mask & ~context.exempt
         return mask
 
     def mask(self, context: PolicyContext) -> np.ndarray | None:
@@ -207,6 +223,8 @@ class Row:
             parts.append(_list_or_complement(self.classes, SIZE_CLASSES))
         if self.regions:
             parts.append(_list_or_complement(self.regions, REGIONS))
+        if self.skip_exempt:
+            parts.append("except " + ", ".join(EXEMPT_CITIES))
         return "; ".join(parts) if parts else "all cities"
 
 
@@ -300,16 +318,23 @@ class Measure:
     summary: str
     params: dict[str, PolicyParam]
     rows: tuple[Row, ...]
-    # Expected sign of the measure's effect on the 2025 (resident, hukou) rates
-    # against the plan without it: +1, -1, or 0 for "negligible by 2025"
-    # (below NEGLIGIBLE_PP). tests/test_policy_effects.py checks them.
-    expected: tuple[int, int]
-    mechanism: str
+    # Expected direction of the measure's effect on the 2025 (resident rate, hukou rate, gap)
+    # against the plan without it, reasoned from the mechanism before running the model: "up",
+    # "down", "negligible" (below NEGLIGIBLE_PP by 2025) or "ambiguous" (mechanisms of opposite
+    # sign). tests/test_policy_effects.py checks them.
+    expected: tuple[str, str, str]
+    mechanism: str  # the reasoning behind ``expected``
     policy: type[Policy] = Policy  # the class whose objects act: a subclass for a measure with its own logic
+    quote: str = ""  # the key phrase of the plan's text, in Chinese
 
     def __post_init__(self):
+        if len(self.expected) != 3 or any(d not in DIRECTIONS for d in self.expected):
+            raise ValueError(f"{self.name}: expected must be three of {', '.join(DIRECTIONS)}")
         if not self.rows and self.policy.apply is Policy.apply:
             raise ValueError(f"{self.name}: no rows and no apply of its own")
+        for key, p in self.params.items():
+            if not p.low <= p.default <= p.high:
+                raise ValueError(f"{self.name}: {key} = {p.default} outside its range [{p.low}, {p.high}]")
         for row in self.rows:
             unknown = row.parameters() - set(self.params)
             if unknown:

@@ -36,7 +36,7 @@ STREAMS = frozenset({
     "come_of_age_education", "come_of_age_land", "come_of_age_work", "offfarm", "employment",
     "reclassify", "reclassify_hukou", "return", "return_place", "college", "leave",
     "destination", "relocate", "children", "reunion", "registration", "settle", "quota",
-    "tiebreak", "nonfarm_exit",
+    "tiebreak", "nonfarm_exit", "land_exit", "practical_barrier",
 })
 
 

@@ -53,6 +53,6 @@ def test_exact_shapley_values_sum_to_total_effect(tmp_path):
 def test_sampled_shapley_values_sum_to_total_effect(plan, status_quo):
     result = attribute(plan, status_quo, seed=5, replications=2, agents=3_000)
     assert result.method == "sampled"
-    assert len(result.measures) == 17
+    assert len(result.measures) == len(plan.policy_settings) == 24
     np.testing.assert_allclose(result.shapley.sum(axis=1), result.total, atol=1e-9)
     assert "sampled" in result.summary_markdown()

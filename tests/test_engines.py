@@ -50,8 +50,8 @@ def test_every_agent_decision_has_a_probability():
         model.step()
     finally:
         MigrantAgent.chance = chance
-    assert asked == {"nonfarm_exit", "offfarm", "employment", "return", "return_place", "college", "leave", "relocate",
-                     "children", "reunion", "settle"}
+    assert asked == {"nonfarm_exit", "offfarm", "employment", "return", "return_place", "college", "leave",
+                     "relocate", "children", "reunion", "land_exit", "settle"}
 
 
 def test_agents_are_mesa_agents_one_per_living_adult():

@@ -1,4 +1,4 @@
-"""The measures as rows on levers: each operation, the selection of cities, the ramp, the fiscal reward."""
+"""The measures as rows on levers: each operation, the selection of cities, the ramp, the bespoke measures."""
 
 from dataclasses import fields
 
@@ -7,8 +7,8 @@ import pytest
 
 from sim.cities import SIZE_CLASSES
 from sim.levers import CLASS_DEFAULTS, baseline_levers
-from sim.policies import (PLAN_ISSUED, REGISTRY, FiscalReward, Measure, Policy, PolicyContext, PolicyParam, Row,
-                          make_policy, policy_table)
+from sim.policies import (PLAN_ISSUED, REGISTRY, Decongestion, Measure, PointsReform, Policy, PolicyContext,
+                          PolicyParam, Row, SettlerLandQuota, article_number, make_policy, policy_table)
 from sim.policy_rows import all_but
 from sim.settlement import CONDITIONS, OPEN, POINTS, RuleArrays, SettlementRule
 
@@ -18,9 +18,15 @@ REGION = np.repeat([0, 1], len(SIZE_CLASSES))
 N_REGIONS = 4
 
 
+POPULATION = np.arange(1, len(SIZE) + 1) * 1e6  # the second city of each class is the larger
+EXEMPT = np.zeros(len(SIZE), bool)
+EXEMPT[0] = True  # the first super-large city is exempt
+
+
 def context(settled_by_year=None, initial_gap=1e5):
     return PolicyContext(size_class=SIZE, region=REGION, n_regions=N_REGIONS, year=2024,
-                         settled_by_year=settled_by_year or {}, initial_gap=np.full(len(SIZE), initial_gap))
+                         settled_by_year=settled_by_year or {}, initial_gap=np.full(len(SIZE), initial_gap),
+                         population=POPULATION, exempt=EXEMPT)
 
 
 def restrictive_levers():
@@ -34,7 +40,7 @@ def restrictive_levers():
 
 def measure(*rows, **params):
     """An unregistered measure with the given rows and parameters (defaults)."""
-    return Measure(name="test", article="六", summary="", rows=rows, expected=(0, 0), mechanism="",
+    return Measure(name="test", article="六", summary="", rows=rows, expected=("negligible",) * 3, mechanism="",
                    params={k: PolicyParam(v, 0.0, 100.0, "") for k, v in params.items()})
 
 
@@ -177,10 +183,30 @@ def test_registry_holds_every_measure_of_the_plan_in_acting_order():
     assert list(REGISTRY) == [
         "settlement_open_small", "settlement_relax_large", "points_reform", "residence_registration",
         "land_rights_kept", "services_by_residence", "skills_training", "migrant_children_schooling",
-        "social_insurance_portability", "labor_rights", "fiscal_linkage", "metro_area_integration",
-        "megacity_decongestion", "county_town_urbanization", "affordable_rental_housing",
-        "intercity_transport", "return_settlement"]
-    assert [name for name, m in REGISTRY.items() if m.policy is not Policy] == ["fiscal_linkage"]
+        "social_insurance_portability", "minimum_living_allowance", "labor_rights", "fiscal_linkage",
+        "land_quota_by_settlers", "transfers_by_residents", "metro_area_integration", "megacity_decongestion",
+        "county_town_urbanization", "affordable_rental_housing", "rent_own_equal_services", "intercity_transport",
+        "rural_rights_market_exit", "land_requisition_narrowed", "county_upgrade_control", "construction_land_cap"]
+    assert {name for name, m in REGISTRY.items() if m.policy is not Policy} == {
+        "points_reform", "land_quota_by_settlers", "megacity_decongestion"}
+    articles = {article_number(m.article) for m in REGISTRY.values()}
+    assert {5, 40, 42} <= articles and 44 not in articles
+
+
+def test_every_measure_has_quote_sources_ranges_and_reasoned_expectations():
+    for name, m in REGISTRY.items():
+        assert m.quote and m.mechanism and len(m.expected) == 3, name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in m.quote), name
+        for key, p in m.params.items():
+            assert p.low <= p.default <= p.high and p.source, (name, key)
+
+
+def test_malformed_expectations_and_ranges_refused():
+    with pytest.raises(ValueError, match="expected"):
+        Measure(name="x", article="六", summary="", rows=(Row("wage_factor", "add", 0.1),), expected=(1, 0),
+                mechanism="", params={})
+    with pytest.raises(ValueError, match="outside its range"):
+        measure(Row("wage_factor", "scale", "gain"), gain=200.0)
 
 
 def test_intensity_ramps_from_start():
@@ -195,11 +221,11 @@ def test_intensity_ramps_from_start():
 
 
 def test_policy_settings_and_to_dict():
-    policy = make_policy("points_reform", {"start": 2023.0, "threshold_cut": 0.5})
-    assert policy.values["threshold_cut"] == 0.5 and policy.values["quota_multiplier_mega"] == 3.0
+    policy = make_policy("points_reform", {"start": 2023.0, "cancel_share": 0.5})
+    assert policy.values["cancel_share"] == 0.5 and policy.values["quota_multiplier_super_large"] == 1.5
     assert policy.to_dict() == {"name": "points_reform", "article": "六", "start": 2023.0, "ramp_years": 3.0,
-                                "strength": 1.0, "quota_multiplier_mega": 3.0, "quota_multiplier_super_large": 1.5,
-                                "threshold_cut": 0.5, "residence_points_gain": 0.5}
+                                "strength": 1.0, "cancel_share": 0.5, "quota_multiplier_super_large": 1.5,
+                                "residence_points_gain": 0.25, "college_points_cut": 0.2}
     with pytest.raises(KeyError):
         make_policy("land_rights_kept", {"no_such_key": 1.0})
     with pytest.raises(KeyError):
@@ -208,9 +234,11 @@ def test_policy_settings_and_to_dict():
 
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_every_measure_moves_a_lever_and_nothing_at_zero(name):
-    # a settlement history after the plan's start, for the fiscal reward to act on
+    # a settlement history after the plan's start, for the settler land quota to act on
     ctx = context({2023: np.full(len(SIZE), 1e4)})
     base = restrictive_levers()
+    base.practical_barrier[:] = 0.3  # the status quo's barrier, for the measures that lower it
+    base.practical_barrier_nonlocal[:] = 0.1
     policy = make_policy(name, {})
     acted = base.copy()
     policy.apply(ctx, acted, 1.0)
@@ -218,7 +246,10 @@ def test_every_measure_moves_a_lever_and_nothing_at_zero(name):
     untouched = base.copy()
     policy.apply(ctx, untouched, 0.0)
     assert not _differs(untouched, base), f"{name} acted at zero strength"
-    assert not _differs(base, restrictive_levers()), "policy changed the baseline in place"
+    fresh = restrictive_levers()
+    fresh.practical_barrier[:] = 0.3
+    fresh.practical_barrier_nonlocal[:] = 0.1
+    assert not _differs(base, fresh), "policy changed the baseline in place"
 
 
 def test_open_small_relaxes_under_3_million_and_opens_at_full_strength():
@@ -236,20 +267,68 @@ def test_open_small_relaxes_under_3_million_and_opens_at_full_strength():
     assert np.all(full.rules.kind[in_classes("super_large", "mega")] == POINTS)
 
 
-def test_fiscal_reward_counts_only_settlements_after_the_start():
-    policy = make_policy("fiscal_linkage", {"start": 2022.53, "service_gain": 2.0})
-    assert isinstance(policy, FiscalReward)
+def test_open_small_lowers_the_practical_barrier_under_3_million():
+    levers = restrictive_levers()
+    levers.practical_barrier[:] = 0.3
+    levers.practical_barrier_nonlocal[:] = 0.1
+    make_policy("settlement_open_small", {}).apply(context(), levers, 1.0)
+    under = in_classes("large_2", "medium", "small", "county")
+    np.testing.assert_allclose(levers.practical_barrier, np.where(under, 0.15, 0.3))
+    np.testing.assert_allclose(levers.practical_barrier_nonlocal, np.where(under, 0.0, 0.1))
+
+
+def test_exempt_super_large_cities_keep_their_rules():
+    base = restrictive_levers()
+    levers = base.copy()
+    make_policy("points_reform", {}).apply(context(), levers, 1.0)
+    sl = np.flatnonzero(in_classes("super_large"))
+    assert levers.rules.annual_quota_share[sl[0]] == base.rules.annual_quota_share[sl[0]]  # exempt
+    assert levers.rules.annual_quota_share[sl[1]] == pytest.approx(1.5 * base.rules.annual_quota_share[sl[1]])
+    assert levers.rules.points_per_residence_year[sl[0]] == base.rules.points_per_residence_year[sl[0]]
+    np.testing.assert_array_equal(levers.rules.threshold, base.rules.threshold)  # no threshold cut in the text
+    registered = base.copy()
+    make_policy("residence_registration", {}).apply(context(), registered, 1.0)
+    assert registered.registration_share[sl[0]] == 0.0 and registered.registration_share[sl[1]] == 0.05
+
+
+def test_points_reform_cancels_quotas_in_the_smallest_mega_cities():
+    assert issubclass(REGISTRY["points_reform"].policy, PointsReform)
+    mega = np.flatnonzero(in_classes("mega"))  # two mega cities, the first the smaller
+    levers = restrictive_levers()
+    make_policy("points_reform", {"cancel_share": 0.5}).apply(context(), levers, 1.0)
+    assert levers.rules.annual_quota_share[mega[0]] == 1.0
+    assert levers.rules.annual_quota_share[mega[1]] == restrictive_levers().rules.annual_quota_share[mega[1]]
+    few = restrictive_levers()
+    make_policy("points_reform", {"cancel_share": 0.5}).apply(context(), few, 0.4)  # round(0.5 x 0.4 x 2) = 0
+    assert np.all(few.rules.annual_quota_share[mega] < 1.0)
+
+
+def test_decongestion_moves_jobs_within_the_region():
+    assert issubclass(REGISTRY["megacity_decongestion"].policy, Decongestion)
+    levers = restrictive_levers()
+    make_policy("megacity_decongestion", {"job_growth_cut": 0.01, "recreated_share": 1.0}).apply(
+        context(), levers, 1.0)
+    for r in (0, 1):
+        here = REGION == r
+        jobs_moved = (levers.job_growth_extra * POPULATION)[here].sum()
+        assert jobs_moved == pytest.approx(0.0, abs=1e-6)  # all re-created in the same region
+    assert np.all(levers.job_growth_extra[in_classes("super_large", "mega")] == -0.01)
+    assert np.all(levers.job_growth_extra[in_classes("small", "county")] == 0.0)
+
+
+def test_settler_land_quota_counts_only_settlements_after_the_start():
+    policy = make_policy("land_quota_by_settlers", {"start": 2022.53, "housing_cut": 0.2, "school_gain": 0.5})
+    assert isinstance(policy, SettlerLandQuota)
     base = restrictive_levers()
     before = base.copy()
     policy.apply(context({2021: np.full(len(SIZE), 1e4)}), before, 1.0)
-    np.testing.assert_array_equal(before.service_access, base.service_access)
-    settled = np.where(in_classes("county"), 3e4, 1e3)
+    np.testing.assert_array_equal(before.housing_factor, base.housing_factor)
+    settled = np.where(in_classes("county"), 3e5, 1e4)
     after = base.copy()
     policy.apply(context({2021: np.full(len(SIZE), 1e4), 2022: settled / 2, 2023: settled / 2}), after, 0.5)
-    # service_gain x intensity x settled since the start / initial gap (1e5), capped at 1
-    np.testing.assert_allclose(after.service_access,
-                               np.minimum(1.0, base.service_access + 2.0 * 0.5 * settled / 1e5))
-    assert np.all(after.service_access[in_classes("county")] == 1.0)
+    share = np.minimum(1.0, settled / 1e5) * 0.5  # settled since the start / initial gap (1e5), at most 1
+    np.testing.assert_allclose(after.housing_factor, 1.0 - 0.2 * share)
+    np.testing.assert_allclose(after.school_access, base.school_access + 0.5 * share * (1 - base.school_access))
 
 
 def test_policy_table_lists_each_measures_lever_operations():
@@ -257,9 +336,13 @@ def test_policy_table_lists_each_measures_lever_operations():
     assert list(table) == list(REGISTRY)
     for row in table.values():
         assert row["operations"] and all(set(op) == {"lever", "op", "value", "where"} for op in row["operations"])
-    assert table["metro_area_integration"]["operations"][1] == {
-        "lever": "distance_factor", "op": "scale", "value": "-distance_cut", "where": "same region; all but county"}
-    assert table["settlement_open_small"]["operations"][-1]["op"] == "set at full strength"
+        assert row["quote"] and set(row["sources"]) == set(row["params"])
+    assert table["intercity_transport"]["operations"][0] == {
+        "lever": "distance_factor", "op": "scale", "value": "-distance_cut",
+        "where": "same region; super_large, mega, large_1, large_2, medium"}
+    assert table["settlement_open_small"]["operations"][4]["op"] == "set at full strength"
     assert table["services_by_residence"]["operations"][0]["value"] == "1 (gap_closed of the way)"
     assert table["land_rights_kept"]["operations"][0]["where"] == "national"
-    assert table["fiscal_linkage"]["operations"][0]["lever"] == "service_access"
+    assert table["points_reform"]["operations"][0]["where"] == "super_large; except Beijing, Shanghai"
+    assert {op["lever"] for op in table["fiscal_linkage"]["operations"]} == {"rules.annual_quota_share",
+                                                                               "practical_barrier"}

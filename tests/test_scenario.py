@@ -78,7 +78,7 @@ def test_plan_extends_status_quo():
     sq = load_scenario(STATUS_QUO)
     plan = load_scenario(PLAN)
     assert plan.name == "plan"
-    assert len(plan.policy_settings) == 17
+    assert len(plan.policy_settings) == 24  # every measure of sim.policies
     assert set(plan.policy_settings) == set(REGISTRY)
     assert [p.name for p in plan.build_policies()] == list(REGISTRY)  # registry order
     assert plan.rules == sq.rules

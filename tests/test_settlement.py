@@ -49,3 +49,42 @@ def test_quota_ties_broken_by_draw():
                             tiebreak=np.array([0.9, 0.1, 0.5]))
     assert list(admitted) == [False, True, False]
     assert r.kind[2] == POINTS
+
+
+# ---------------------------------------------------------------- the settle stage: practical barriers, land exit
+
+
+def _settlements_2021(levers_change):
+    from sim.model import UrbanizationModel
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    model = UrbanizationModel(load_scenario(SCENARIOS / "status_quo.toml"), seed=7, agents=5000)
+    baseline = model.baseline
+    levers_change(baseline)
+    land_before = int(model.people.land.sum())
+    model.step()
+    return int(model.settled_by_year[2021].sum()), land_before - int(model.people.land.sum())
+
+
+def test_practical_barrier_blocks_settling_in_open_cities():
+    def no_barrier(lev):
+        lev.practical_barrier[:] = 0.0
+        lev.practical_barrier_nonlocal[:] = 0.0
+
+    def full_barrier(lev):
+        lev.practical_barrier[:] = 1.0
+
+    with_barrier, _ = _settlements_2021(lambda lev: None)  # the status quo's 0.3 (+0.1 non-local)
+    without, _ = _settlements_2021(no_barrier)
+    blocked, _ = _settlements_2021(full_barrier)
+    assert blocked < with_barrier < without
+    # with every open and conditions city closed in practice only points cities admit
+    assert blocked < 0.2 * without
+
+
+def test_land_exit_takes_land_from_town_residents_only_when_on():
+    _, none_exit = _settlements_2021(lambda lev: None)
+    _, exits = _settlements_2021(lambda lev: setattr(lev, "land_exit_rate", 0.5))
+    assert exits > 0
+    assert exits > none_exit + 10

@@ -7,8 +7,10 @@ reached by 31 December of the year (``Policy.intensity``).
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.datasets import REGIONS
-from sim.policy_rows import PolicyContext
+from sim.policy_rows import EXEMPT_CITIES, PolicyContext
 
 
 def run(m) -> None:
@@ -18,7 +20,8 @@ def run(m) -> None:
             change.apply(levers.rules, m.cities.size_class)
     # what a measure may read: the city table, the year, the settlements so far
     context = PolicyContext(size_class=m.cities.size_class, region=m.cities.region, n_regions=len(REGIONS),
-                            year=m.year, settled_by_year=m.settled_by_year, initial_gap=m.initial_gap)
+                            year=m.year, settled_by_year=m.settled_by_year, initial_gap=m.initial_gap,
+                            population=m.cities.population, exempt=np.isin(m.cities.name, EXEMPT_CITIES))
     for policy in m.policies:
         intensity = policy.intensity(m.year + 1.0)  # strength reached by 31 December
         if intensity > 0:

@@ -2,9 +2,18 @@
 
 Candidates: rural-hukou adults in towns who did not move this year. Eligible
 are those who meet their city's rule (``sim.settlement.eligible``: open,
-conditions on residence and insurance years, or a points threshold), or who
-have lived there long enough where the residence-registration trial reaches
-them (a persistent draw per person: the same people stay registered). An
+conditions on residence and insurance years, or a points threshold) and are
+not held back by the city's practical proofs (``practical_barrier``, plus
+``practical_barrier_nonlocal`` for applicants from another region; open and
+conditions cities only, a persistent draw per person: the same people stay
+blocked until the barrier falls below their draw), or who have lived there
+long enough where the residence-registration trial reaches them (a persistent
+draw per person: the same people stay registered; registering where one
+lives replaces the housing proof, so no practical barrier applies).
+
+First, land holders among the candidates may exit their rural land rights
+through the market (``land_exit_rate``, decision ``land_exit``): they no longer
+hold land, which then deters neither converting nor staying. An
 eligible migrant applies with ``decisions.settle_probability`` (decision
 ``settle``). Points cities then admit the best-scored applicants within their
 yearly quota (ties broken at random); other rules admit all. A settler's
@@ -17,7 +26,7 @@ import numpy as np
 
 from sim.decisions import settle_probability, stochastic_round
 from sim.households import ADULT_AGE, children_of, convert, count_children, mask_of
-from sim.settlement import apply_quotas, eligible, points_score
+from sim.settlement import POINTS, apply_quotas, eligible, points_score
 from sim.state import ORIGIN, RURAL
 
 
@@ -30,11 +39,19 @@ def run(m) -> None:
     rows = np.flatnonzero(candidates)
     if rows.size == 0:
         return
+    if lev.land_exit_rate > 0:
+        holders = rows[p.land[rows]]
+        exiting = m.decide("land_exit", holders, lambda: np.full(holders.size, lev.land_exit_rate))
+        p.land[exiting] = False
     city = loc[rows]
     years = p.years_in_city[rows].astype(float)
     insurance = p.insurance_years[rows].astype(float)
     edu = p.education[rows]
     ok = eligible(lev.rules, city, years, insurance, edu, age[rows])
+    barrier = lev.practical_barrier[city] + np.where(p.origin[rows] != m.cities.region[city],
+                                                     lev.practical_barrier_nonlocal[city], 0.0)
+    u_bar = m.streams.uniform_at("practical_barrier", 0, rows)  # persistent: the same draw every year
+    ok &= (lev.rules.kind[city] == POINTS) | (u_bar >= barrier)
     u_reg = m.streams.uniform_at("registration", 0, rows)  # persistent: the same draw every year
     ok |= (years >= lev.registration_years) & (u_reg < lev.registration_share[city])
     m.inputs["school_children_here"] = school = count_children(
