@@ -1,27 +1,14 @@
-"""Fit the behavioural parameters no study pins down to the official record, 2015-2020.
+"""Fit the behavioural parameters no study pins down to the official record before 2021.
 
-The model starts from the 2015 state (``scenarios/history_2015.toml``: the
-settlement rules actually in force each year) and runs to 2020. The loss is a
-sum of squared standardized errors over the targets and years in ``TARGETS``;
-each target's scale says how far off a simulated value may be before it
-counts as one standard error:
+The model starts from a history scenario's state (the settlement rules
+actually in force each year) and runs through a window of years
+(``sim.targets.Window``; by default the 2015 state fitted to 2016-2020). The
+loss is the sum of squared standardized errors against the official series
+and flows of ``sim/targets.py``, which says what each target is, how it is
+measured and why it has its scale.
 
-- resident and hukou urbanization (2016-2020): 0.1 point. They are the
-  headline quantities and the fit is required to stay within 0.3 point.
-- migrant workers, total and outside their township (NBS monitoring survey,
-  2016-2020): 1 % of the value, about the survey's sampling error.
-- migrant workers living in towns (2016-2020): 2 %, since two years are
-  derived in the source.
-- migrant income growth since 2015 (2016-2020): 2 %. The model's wages are in
-  2020 yuan, so only the nominal index (``wage_gdp_elasticity``) can match it.
-- three flows the series above leave free (``MOMENTS``): hukou conversions a
-  year (NDRC's 100 million in 2014-2020), the return rate of migrants (Bai,
-  Wang & Zhang 2018) and the in-situ share of the flow into towns (studies of
-  the sources of urban growth). Without them the fit reproduces the series
-  with almost no migration and nearly all growth in situ, which the evidence
-  rules out.
-
-No figure after 2020 enters: forecasts are checked out of sample, elsewhere.
+No figure after 2020 enters: forecasts are checked out of sample, by the
+backtest (``sim/backtest.py``) on windows before 2020.
 
 Optimizer: Optuna's TPE sampler (seeded), asking one batch of trials per
 round, evaluating the batch on the executor (local processes or Dask) and
@@ -54,13 +41,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import datasets
 from sim.executor import map_jobs
 from sim.runs import RunSpec, execute
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.targets import (DEFAULT_WINDOW, MOMENTS, TARGETS, Window, fit_table, moment_targets,  # noqa: F401
+                         moments_for, observed, target_losses)
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "calibration.toml"
-HISTORY = Path(__file__).resolve().parent.parent / "scenarios" / "history_2015.toml"
+HISTORY = DEFAULT_WINDOW.history
 
 # parameter -> (low, high) searched; the rest keep their defaults
 FITTED = {
@@ -74,113 +62,18 @@ FITTED = {
     "wage_gdp_elasticity": (0.4, 1.6),
     "offfarm_entry_rate": (0.0, 0.05),
     "leave_age_slope": (-0.15, -0.02),
+    "start_in_situ_share": (0.0, 0.22),  # above ~0.24 the 2015 state cannot hold NBS's 进城 workers
+    "nonfarm_exit_rate_old": (0.0, 0.5),
+    "reclassification_driver_elasticity": (0.0, 1.5),
 }
-
-# (model column, official quantity, scale, scale kind: "abs" or "rel", years)
-TARGETS = (
-    ("resident_urbanization_pct", "resident_urbanization_rate_revised", 0.1, "abs"),
-    ("hukou_urbanization_pct", "hukou_urbanization_rate", 0.1, "abs"),
-    ("migrant_workers_total", "migrant_workers_total", 0.01, "rel"),
-    ("migrant_workers_outside_township", "migrant_workers_outside_township", 0.01, "rel"),
-    ("migrants_in_cities", "migrant_workers_living_in_cities", 0.02, "rel"),
-    ("mean_migrant_wage", "migrant_worker_monthly_income", 0.02, "growth"),
-)
-FIT_YEARS = range(2016, 2021)
+FIT_YEARS = DEFAULT_WINDOW.fit_years
 BATCH = 4  # trials asked from the sampler per round
 ACCEPT_QUANTILE = 0.90
 
-# Flows over 2016-2020 that the official series alone do not pin down, from
-# the record and from studies (all before 2021): (name, target, scale, source)
-MOMENTS = (
-    ("hukou_conversions_per_year", None, 0.10,
-     "100 million settled in 2014-2020 (NDRC; sim/data): 14.3 million a year; scale 10 %"),
-    ("migrant_settlements_share", 0.70, 0.10,
-     "share of those conversions that are migrants settling where they live (the plan's '100 million "
-     "agricultural migrants settled'); the split against village conversions and college is not "
-     "published: 0.7 assumed, scale 0.1"),
-    ("return_rate", 0.015, 0.005,
-     "about 1.5 % of migrants return each year (village panel 1998-2015, Bai, Wang & Zhang 2018); "
-     "scale 0.5 point"),
-    ("in_situ_share", 0.40, 0.15,
-     "reclassification about a third of urban growth in 1991-2010 and dominant after 2010 (China Population "
-     "Science 2014(2); Wang 2021): 0.4 of the net flow into towns, scale 0.15"),
-)
-
-
-def moment_values(simulated: pd.DataFrame) -> dict[str, float]:
-    """The simulated flows of ``MOMENTS``, averaged over 2016-2020."""
-    sim = simulated[simulated["year"].isin(FIT_YEARS)]
-    conversions = (sim["settlements_in_year"] + sim["other_hukou_conversions_in_year"]).mean()
-    lagged = simulated.set_index("year")["rural_hukou_migrants_in_towns"].shift(1)
-    returns = (sim.set_index("year")["returns_in_year"] / lagged.loc[list(FIT_YEARS)]).mean()
-    inflow = (sim["reclassified_in_year"] + sim["departures_in_year"] - sim["returns_in_year"]).sum()
-    settled = sim["settlements_in_year"].mean()
-    return {"hukou_conversions_per_year": float(conversions),
-            "migrant_settlements_share": float(settled / conversions) if conversions > 0 else 0.0,
-            "return_rate": float(returns),
-            "in_situ_share": float(sim["reclassified_in_year"].sum() / inflow) if inflow > 0 else 1.0}
-
-
-def moment_targets() -> dict[str, float]:
-    cumulative = datasets.official("hukou_settlements_cumulative", "2014-2020") * datasets.TEN_THOUSAND
-    return {"hukou_conversions_per_year": cumulative / 7, "migrant_settlements_share": 0.70, "return_rate": 0.015,
-            "in_situ_share": 0.40}
-
-
-def observed() -> pd.DataFrame:
-    """Official values of every target, 2015-2020, persons and percent."""
-    rows = []
-    for column, quantity, _, kind in TARGETS:
-        series = datasets.official_series(quantity)
-        for year in range(2015, 2021):
-            if year in series.index:
-                value = series[year] * (datasets.TEN_THOUSAND if kind == "rel" else 1.0)
-                rows.append({"target": column, "year": year, "observed": float(value)})
-    return pd.DataFrame(rows)
-
-
-def target_losses(simulated: pd.DataFrame) -> dict[str, float]:
-    """Squared standardized errors per target: the series summed over years, then the flows."""
-    return {**series_losses(simulated), **moment_losses(simulated)}
-
-
-def moment_losses(simulated: pd.DataFrame) -> dict[str, float]:
-    values, targets = moment_values(simulated), moment_targets()
-    out = {}
-    for name, _, scale, _ in MOMENTS:
-        if name == "hukou_conversions_per_year":
-            out[name] = ((values[name] / targets[name] - 1.0) / scale) ** 2
-        else:
-            out[name] = ((values[name] - targets[name]) / scale) ** 2
-    return out
-
-
-def series_losses(simulated: pd.DataFrame) -> dict[str, float]:
-    """Squared standardized errors summed over years, per official series."""
-    obs = observed()
-    out = {}
-    sim = simulated.set_index("year")
-    for column, _, scale, kind in TARGETS:
-        o = obs[obs["target"] == column].set_index("year")["observed"]
-        total = 0.0
-        for year in FIT_YEARS:
-            if year not in o.index:
-                continue
-            s = sim.loc[year, column]
-            if kind == "abs":
-                z = (s - o[year]) / scale
-            elif kind == "rel":
-                z = (s / o[year] - 1.0) / scale
-            else:  # growth since 2015
-                z = ((s / sim.loc[2015, column]) / (o[year] / o[2015]) - 1.0) / scale
-            total += float(z * z)
-        out[column] = total
-    return out
-
-
-def history_series(values: dict[str, float], seeds: list[int], agents: int) -> pd.DataFrame:
-    """Mean time series of the history scenario over ``seeds``, with the parameters ``values``."""
-    scenario = load_scenario(HISTORY, {"agents": agents})
+def history_series(values: dict[str, float], seeds: list[int], agents: int,
+                   window: Window = DEFAULT_WINDOW) -> pd.DataFrame:
+    """Mean time series of the window's history scenario to its last year over ``seeds``, with ``values``."""
+    scenario = load_scenario(window.history, {"agents": agents, "end_year": window.fit_years[-1]})
     scenario = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(values))
     runs = [execute(RunSpec(scenario, seed=s)).timeseries for s in seeds]
     return sum(runs[1:], runs[0]) / len(runs) if len(runs) > 1 else runs[0]
@@ -202,11 +95,13 @@ class CalibrationResult:
     agents: int
     seeds: list[int]
     best_series: pd.DataFrame  # the history run of the best vector, mean over the seeds
+    window: Window = DEFAULT_WINDOW
 
 
 def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_per_trial: int = 2,
-              workers: int | None = None, scheduler: str | None = None) -> CalibrationResult:
-    """Search ``FITTED`` for the smallest loss with Optuna TPE (deterministic for a seed)."""
+              workers: int | None = None, scheduler: str | None = None,
+              window: Window = DEFAULT_WINDOW) -> CalibrationResult:
+    """Search ``FITTED`` for the smallest loss over ``window`` with Optuna TPE (deterministic for a seed)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -218,10 +113,10 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     while len(trials) < budget:
         asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
         vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in FITTED.items()} for t in asked]
-        series = map_jobs(_history_job, [(v, run_seeds, agents) for v in vectors], workers, scheduler=scheduler,
-                          progress=f"calibration {len(trials)}/{budget}")
+        series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
+                          scheduler=scheduler, progress=f"calibration {len(trials)}/{budget}")
         for trial, vector, ts in zip(asked, vectors, series):
-            loss = float(sum(target_losses(ts).values()))
+            loss = float(sum(target_losses(ts, window).values()))
             study.tell(trial, loss)
             trials.append((vector, loss))
     best_vector, best_loss = min(trials, key=lambda t: t[1])
@@ -229,15 +124,15 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
 
     bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(FITTED))
     accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
-    best_series = history_series(best_vector, run_seeds, agents)
-    return CalibrationResult(best_vector, best_loss, target_losses(best_series), accepted, trials, seed, budget,
-                             agents, run_seeds, best_series)
+    best_series = history_series(best_vector, run_seeds, agents, window)
+    return CalibrationResult(best_vector, best_loss, target_losses(best_series, window), accepted, trials, seed,
+                             budget, agents, run_seeds, best_series, window)
 
 
 def accepted_band(result: CalibrationResult, workers: int | None = None, scheduler: str | None = None,
                   vectors: int = 20) -> list[pd.DataFrame]:
     """History runs (first seed) of the best ``vectors`` accepted parameter vectors: the band of fit.png."""
-    jobs = [(vector, result.seeds[:1], result.agents) for vector, _ in result.accepted[:vectors]]
+    jobs = [(vector, result.seeds[:1], result.agents, result.window) for vector, _ in result.accepted[:vectors]]
     return map_jobs(_history_job, jobs, workers, scheduler=scheduler)
 
 
@@ -254,7 +149,7 @@ def _toml_value(value) -> str:
 def calibration_text(result: CalibrationResult, version: str) -> str:
     """The calibration file (TOML)."""
     lines = ["# Written by `python run_sim.py calibrate`; read by every run (sim/calibration.py).",
-             "# Fitted to official series 2016-2020 from the 2015 state; no later data used.", "",
+             f"# Fitted to official series from the {result.window.label}; no later data used.", "",
              "[meta]",
              f"seed = {result.seed}", f"budget = {result.budget}", f"agents = {result.agents}",
              f"seeds_per_trial = {len(result.seeds)}",
@@ -267,7 +162,7 @@ def calibration_text(result: CalibrationResult, version: str) -> str:
     for column, quantity, scale, kind in TARGETS:
         lines.append(f"{column} = {{ quantity = {_toml_value(quantity)}, scale = {scale}, kind = "
                      f"{_toml_value(kind)}, loss = {result.losses[column]:.4f} }}")
-    for name, _, scale, source in MOMENTS:
+    for name, _, scale, source in moments_for(result.window):
         lines.append(f"{name} = {{ target = {moment_targets()[name]:.6g}, scale = {scale}, "
                      f"loss = {result.losses[name]:.4f}, source = {_toml_value(source)} }}")
     lines += ["", "[best]"] + [f"{k} = {_toml_value(v)}" for k, v in result.best.items()]
@@ -379,11 +274,3 @@ def with_drawn_parameters(scenario: Scenario, seed: int, calibration: Calibratio
     """
     drawn = {k: v for k, v in calibration.draw(seed).items() if k not in scenario.parameter_overrides}
     return dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(drawn))
-
-
-def fit_table(result_series: pd.DataFrame) -> pd.DataFrame:
-    """Simulated against observed for every target and year (fit.csv)."""
-    obs = observed()
-    sim = result_series.set_index("year")
-    obs["simulated"] = [float(sim.loc[y, t]) if y in sim.index else math.nan for t, y in zip(obs["target"], obs["year"])]
-    return obs

@@ -167,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
                 seed=(1, "seed of the design and of every run (default 1)"),
                 out=(None, "results folder (default results/sensitivity-<scenario>)"))
 
+    back = sub.add_parser("backtest", help="hindcasts from origins before 2020 against naive forecasts")
+    back.add_argument("--budget", type=_positive_int, default=120,
+                      help="calibration trials per origin (default 120)")
+    add_options(back, "agents", "replications", "seed", "out", "force", "workers", "scheduler", "debug",
+                agents=(20_000, "agents per run (default 20,000)"),
+                replications=(12, "replications of each hindcast (default 12)"),
+                seed=(2010, "seed of the calibrations and the runs (default 2010)"),
+                out=(None, "results folder (default results/backtest)"))
+
     bench = sub.add_parser("bench", help="benchmark the engines, scaling in agents and ensembles")
     bench.add_argument("--agents", type=_positive_int, nargs="+", default=[10_000, 100_000, 1_000_000],
                        help="sizes for the vector engine's scaling (default 10000 100000 1000000)")

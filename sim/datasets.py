@@ -137,9 +137,14 @@ def built_up_area_filled() -> dict[int, float]:
 
     Years between sourced values are interpolated linearly in the level (so
     the yearly increment is the same within each gap); stated in
-    ``sim/data/README.md``.
+    ``sim/data/README.md``. Rows of low confidence are kept in the file but
+    not used: the only one, 2019 (a rounded figure from a speech, its year
+    inferred), would put a 420 km2 year in 2020 between years of 1,600-2,000,
+    which the yearbook values around it do not support.
     """
-    series = official_series("city_built_up_area")
+    table = _table("urban_land_drivers.csv")
+    rows = table[(table["quantity"] == "city_built_up_area") & (table["confidence"] != "low")]
+    series = pd.Series(rows["value"].to_numpy(float), index=rows["year"].astype(int).to_numpy())
     years = np.arange(int(series.index.min()), int(series.index.max()) + 1)
     values = np.interp(years, series.index.to_numpy(), series.to_numpy())
     return {int(y): float(v) for y, v in zip(years, values)}

@@ -393,5 +393,11 @@ def policies(*, command_line=()) -> Outcome:
     return Outcome("\n".join(lines))
 
 
+def backtest(**options) -> Outcome:
+    from sim import backtest as hindcasts
+
+    return Outcome(hindcasts.command(**options))
+
+
 COMMANDS = {"run": run, "reproduce": reproduce, "compare": compare, "attribute": attribute, "calibrate": calibrate,
-            "sensitivity": sensitivity, "bench": bench, "plot": plot, "policies": policies}
+            "sensitivity": sensitivity, "bench": bench, "plot": plot, "policies": policies, "backtest": backtest}

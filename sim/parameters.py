@@ -190,8 +190,14 @@ _SPECS: dict[str, ParameterSpec] = {
                                 "urban (in-situ urbanization) in a year of average new "
                                 "city built-up area over the fit window 2016-2020; the "
                                 "year's pace is this times the year's new built-up area "
-                                "relative to that average (sim/data/urban_land_drivers.csv). "
+                                "relative to that average (sim/data/urban_land_drivers.csv), "
+                                "raised to reclassification_driver_elasticity. "
                                 + FIT_NOTE, "share"),
+    "reclassification_driver_elasticity": _P(1.0, 0.0, 1.5, "calibrated",
+                                             "elasticity of the yearly pace of reclassification to the year's "
+                                             "new city built-up area relative to its 2016-2020 mean: 1 "
+                                             "proportional, 0 a constant pace; the data decide. "
+                                             + FIT_NOTE, ""),
     "built_up_growth_after_data": _P(2.0, 0.0, 6.0, "assumed",
                                      "yearly growth of city built-up area after the last "
                                      "published year (2022): the 2022 growth, 2.01 % "

@@ -236,3 +236,39 @@ def plot_sensitivity(indices: pd.DataFrame, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
+
+
+BACKTEST_COLORS = {"drift": "#ff7f0e", "linear": "#2ca02c", "logistic": "#9467bd", "damped": "#8c564b"}
+
+
+def plot_backtest(bands: pd.DataFrame, benchmarks: pd.DataFrame, path: Path) -> None:
+    """Per origin (rows) and rate (columns): observed, the model's forecast with its band, the naive forecasts."""
+    from sim.targets import observed
+
+    origins = list(dict.fromkeys(bands["origin"]))
+    series = ["resident_urbanization_pct", "hukou_urbanization_pct"]
+    obs = observed(2010, 2020)
+    fig, axes = plt.subplots(len(origins), 2, figsize=(11, 3.2 * len(origins)), squeeze=False)
+    for i, origin in enumerate(origins):
+        for j, name in enumerate(series):
+            ax = axes[i, j]
+            o = obs[obs["target"] == name]
+            ax.plot(o["year"], o["observed"], "o", color="black", mfc="white", ms=5, label="official", zorder=3)
+            m = bands[(bands["origin"] == origin) & (bands["series"] == name)]
+            if len(m):
+                ax.fill_between(m["year"], m["band_p10"], m["band_p90"], color="#1f77b4", alpha=0.2,
+                                label="model p10-p90 (with discrepancy)")
+                ax.plot(m["year"], m["median"], color="#1f77b4", lw=2, label="model median")
+            for method, color in BACKTEST_COLORS.items():
+                b = benchmarks[(benchmarks["origin"] == origin) & (benchmarks["series"] == name)
+                               & (benchmarks["method"] == method)]
+                if len(b) and b["forecast"].notna().any():
+                    ax.plot(b["year"], b["forecast"], "--", color=color, lw=1, label=method)
+            ax.set_title(f"{origin}: {FIT_LABELS.get(name, (name, ''))[0]}", fontsize=9)
+            ax.set_ylabel("%")
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    fig.suptitle("Backtest: forecasts after each fitted window against what was observed", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)

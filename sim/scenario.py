@@ -261,7 +261,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         _check_keys(shown, prefix, table, ("start", "classes", *RULE_KEYS))
         if "start" not in table or "classes" not in table:
             raise ScenarioError(shown, prefix, "keys start and classes", "missing")
-        change_start = _number(shown, f"{prefix}.start", table["start"], start, end + 1)
+        change_start = _number(shown, f"{prefix}.start", table["start"], start, MAX_END_YEAR + 1)
         classes = table["classes"]
         if not isinstance(classes, list) or not classes or any(c not in SIZE_CLASSES for c in classes):
             raise ScenarioError(shown, f"{prefix}.classes", f"a list of size classes from {', '.join(SIZE_CLASSES)}",

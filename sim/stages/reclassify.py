@@ -39,7 +39,8 @@ def yearly_rate(m) -> float:
     """Share of village residents reclassified this year (before the family rule)."""
     prm = m.params
     driver = datasets.reclassification_driver(m.year, prm["built_up_growth_after_data"])
-    return (prm["reclassification_rate"] * driver * datasets.shock("reclassify", m.year)
+    effect = driver ** prm["reclassification_driver_elasticity"]
+    return (prm["reclassification_rate"] * effect * datasets.shock("reclassify", m.year)
             * m.levers.reclassification_factor)
 
 

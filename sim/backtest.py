@@ -1,0 +1,229 @@
+"""Hindcasts from origins before 2020, scored against the naive forecasts (``python run_sim.py backtest``).
+
+For each origin the model is calibrated on the origin's window only
+(``sim.targets.Window``: the history scenario's state and the years fitted),
+then run to 2020 with replications drawing their parameters from that
+window's accepted set; the years after the window are forecasts, compared
+with what was observed. The naive forecasts of ``sim/naive.py`` are fitted on
+the same observed values and scored on the same years. Nothing after 2020 is
+used anywhere.
+
+Origins: the 2010 census state fitted to 2011-2015 (forecasting 2016-2020),
+and the 2015 state fitted to 2016-2017 and to 2016-2018 (forecasting the rest
+to 2020), a rolling origin.
+
+Bands: the replications' p10-p90 reflect chance and the parameter sets the
+data accept, not whether the model's mechanisms are right. To carry that
+structural uncertainty, each forecast's band adds a discrepancy term: a
+normal error whose standard deviation at horizon ``h`` is the root mean
+square of the model's own forecast errors at that horizon in the other
+origins (leave one origin out, so the coverage reported is out of sample).
+The coverage of the p10-p90 bands over every held-out point is reported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim import ensemble, naive
+from sim.calibration import Calibration, calibrate
+from sim.scenario import load_scenario
+from sim.targets import SCENARIOS, Window, fit_table, observed
+
+LAST_YEAR = 2020
+SERIES = ("resident_urbanization_pct", "hukou_urbanization_pct", "migrant_workers_total",
+          "migrant_workers_outside_township")
+SHARES = ("resident_urbanization_pct", "hukou_urbanization_pct")  # percentages (for the logistic trend)
+Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
+
+
+@dataclass(frozen=True)
+class Origin:
+    name: str
+    window: Window
+
+    @property
+    def forecast_years(self) -> range:
+        return range(self.window.fit_years[-1] + 1, LAST_YEAR + 1)
+
+
+ORIGINS = (
+    Origin("2010 state, fit 2011-2015", Window(SCENARIOS / "history_2010.toml", tuple(range(2011, 2016)))),
+    Origin("2015 state, fit 2016-2017", Window(SCENARIOS / "history_2015.toml", (2016, 2017))),
+    Origin("2015 state, fit 2016-2018", Window(SCENARIOS / "history_2015.toml", (2016, 2017, 2018))),
+)
+
+
+def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, seed: int,
+             workers: int | None = None, scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model's forecasts from one origin (one row per series and forecast year: median, p10, p90) and
+    its calibration's fit over the window (simulated against observed, every target)."""
+    fit = calibrate(budget, seed, agents, seeds_per_trial=1, workers=workers, scheduler=scheduler,
+                    window=origin.window)
+    calibration = Calibration(best=fit.best, accepted=tuple(v for v, _ in fit.accepted), sha256="", path="")
+    scenario = load_scenario(origin.window.history, {"agents": agents, "end_year": LAST_YEAR, "seed": seed})
+    seeds = ensemble.replication_seeds(seed, replications)
+    results = ensemble.run_replications(ensemble.replication_specs(scenario, seeds, agents, calibration=calibration),
+                                        workers, scheduler=scheduler)
+    runs = [r.timeseries.set_index("year") for r in results]
+    rows = []
+    for series in SERIES:
+        for year in origin.forecast_years:
+            values = np.array([run.loc[year, series] for run in runs])
+            lo, med, hi = np.percentile(values, [10, 50, 90])
+            rows.append({"origin": origin.name, "series": series, "year": year,
+                         "horizon": year - origin.window.fit_years[-1], "median": med, "p10": lo, "p90": hi,
+                         "fit_loss": fit.best_loss})
+    return pd.DataFrame(rows), fit_table(fit.best_series, origin.window).assign(origin=origin.name)
+
+
+def naive_forecasts(origin: Origin) -> pd.DataFrame:
+    """Every naive method's forecasts from one origin, fitted on the origin's window of observed values."""
+    obs = observed(2010, LAST_YEAR)
+    rows = []
+    for series in SERIES:
+        o = obs[obs["target"] == series].set_index("year")["observed"]
+        known = o[(o.index >= origin.window.base_year) & (o.index <= origin.window.fit_years[-1])]
+        ahead = np.array(list(origin.forecast_years))
+        for method in naive.METHODS:
+            values = naive.forecast(method, known.index.to_numpy(), known.to_numpy(), ahead, share=series in SHARES)
+            rows += [{"origin": origin.name, "series": series, "year": int(y), "method": method, "forecast": float(v)}
+                     for y, v in zip(ahead, values)]
+    return pd.DataFrame(rows)
+
+
+def score(model: pd.DataFrame, benchmarks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Absolute errors of every forecast (long table) and the model's bands with the discrepancy term.
+
+    Returns (errors, bands): ``errors`` has origin, series, year, horizon,
+    method ("model" or a naive method) and error (forecast minus observed);
+    ``bands`` adds to the model rows the observed value, the discrepancy's
+    standard deviation (leave one origin out) and the widened p10/p90.
+    """
+    obs = observed(2010, LAST_YEAR).rename(columns={"target": "series"})
+    m = model.merge(obs, on=["series", "year"], how="inner")
+    m["error"] = m["median"] - m["observed"]
+    errors = [m.assign(method="model", forecast=m["median"])[["origin", "series", "year", "horizon", "method",
+                                                              "forecast", "observed", "error"]]]
+    b = benchmarks.merge(obs, on=["series", "year"], how="inner").merge(
+        m[["origin", "series", "year", "horizon"]], on=["origin", "series", "year"], how="inner")
+    b["error"] = b["forecast"] - b["observed"]
+    if len(b):
+        errors.append(b[["origin", "series", "year", "horizon", "method", "forecast", "observed", "error"]])
+    errors = pd.concat(errors, ignore_index=True).astype({"forecast": float, "error": float})
+    errors = errors.dropna(subset=["error"])
+
+    bands = m.copy()
+    sd_discrepancy = []
+    for row in bands.itertuples():
+        others = m[(m["origin"] != row.origin) & (m["series"] == row.series)]
+        same_h = others[others["horizon"] == row.horizon]["error"]
+        if len(same_h) == 0 and len(others):  # no other origin reaches this horizon: scale the longest
+            longest = others[others["horizon"] == others["horizon"].max()]
+            same_h = longest["error"] * math.sqrt(row.horizon / longest["horizon"].iloc[0])
+        sd_discrepancy.append(float(np.sqrt(np.mean(np.square(same_h)))) if len(same_h) else 0.0)
+    bands["sd_discrepancy"] = sd_discrepancy
+    sd_model = (bands["p90"] - bands["p10"]) / (2 * Z90)
+    half = Z90 * np.sqrt(sd_model ** 2 + bands["sd_discrepancy"] ** 2)
+    bands["band_p10"] = bands["median"] - half
+    bands["band_p90"] = bands["median"] + half
+    bands["covered"] = (bands["observed"] >= bands["band_p10"]) & (bands["observed"] <= bands["band_p90"])
+    bands["covered_without_discrepancy"] = (bands["observed"] >= bands["p10"]) & (bands["observed"] <= bands["p90"])
+    return errors, bands
+
+
+def mae_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """Mean absolute error per series, horizon and method; rows "all" average over the horizons."""
+    e = errors.assign(abs_error=errors["error"].abs())
+    by_h = e.groupby(["series", "horizon", "method"])["abs_error"].mean().unstack("method")
+    overall = e.groupby(["series", "method"])["abs_error"].mean().unstack("method")
+    overall.index = pd.MultiIndex.from_tuples([(s, "all") for s in overall.index], names=["series", "horizon"])
+    by_h.index = pd.MultiIndex.from_tuples([(s, str(h)) for s, h in by_h.index], names=["series", "horizon"])
+    table = pd.concat([by_h, overall]).sort_index()
+    return table[["model", *naive.METHODS]]
+
+
+def comparable(errors: pd.DataFrame) -> pd.DataFrame:
+    """The errors of the points where the model and every naive method forecast (fair comparison)."""
+    counts = errors.groupby(["origin", "series", "year"])["method"].nunique()
+    full = counts[counts == 1 + len(naive.METHODS)].index
+    return errors.set_index(["origin", "series", "year"]).loc[full].reset_index()
+
+
+def run_backtest(*, budget: int = 120, agents: int = 20_000, replications: int = 12, seed: int = 2010,
+                 workers: int | None = None, scheduler: str | None = None,
+                 origins: tuple[Origin, ...] = ORIGINS) -> dict:
+    """Every origin's hindcast and naive forecasts, scored; a dict of tables (see ``score``)."""
+    runs = [hindcast(o, budget=budget, agents=agents, replications=replications, seed=seed, workers=workers,
+                     scheduler=scheduler) for o in origins]
+    model = pd.concat([forecasts for forecasts, _ in runs], ignore_index=True)
+    fits = pd.concat([fit for _, fit in runs], ignore_index=True)
+    benchmarks = pd.concat([naive_forecasts(o) for o in origins], ignore_index=True)
+    errors, bands = score(model, benchmarks)
+    fair = comparable(errors)
+    return {"model": model, "fits": fits, "benchmarks": benchmarks, "errors": errors, "bands": bands,
+            "mae": mae_table(fair), "coverage": float(bands["covered"].mean()),
+            "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean())}
+
+
+def summary_markdown(result: dict, *, budget: int, agents: int, replications: int) -> str:
+    """The MAE table (model and naive forecasts side by side) and the bands' coverage."""
+    mae = result["mae"]
+    lines = [f"# Backtest: hindcasts from origins before 2020 ({budget} calibration trials per origin, "
+             f"{agents:,} agents, {replications} replications)", "",
+             "Mean absolute error of the forecasts of each series by horizon (years after the fitted window), "
+             "over the points where every method forecasts; rates in points, stocks in persons. Naive "
+             "forecasts are fitted on the same observed years as the model (sim/naive.py).", "",
+             "| series | horizon | model | " + " | ".join(naive.METHODS) + " |",
+             "|---|---|" + "---|" * (1 + len(naive.METHODS))]
+    for (series, horizon), row in mae.iterrows():
+        digits = 3 if series in SHARES else 0
+        cells = [f"{row[m]:,.{digits}f}" if pd.notna(row[m]) else "n/a" for m in ("model", *naive.METHODS)]
+        best = min(naive.METHODS, key=lambda m: row[m] if pd.notna(row[m]) else math.inf)
+        if pd.notna(row["model"]) and row["model"] <= row[best]:
+            cells[0] = f"**{cells[0]}**"
+        lines.append(f"| {series} | {horizon} | " + " | ".join(cells) + " |")
+    lines += ["", f"Coverage of the p10-p90 bands over the {len(result['bands'])} held-out points: "
+                  f"{100 * result['coverage']:.0f} % with the discrepancy term (leave one origin out), "
+                  f"{100 * result['coverage_without_discrepancy']:.0f} % from the replications alone "
+                  "(chance and accepted parameters). Nominal: 80 %."]
+    return "\n".join(lines)
+
+
+def command(*, budget: int = 120, agents: int = 20_000, replications: int = 12, seed: int = 2010,
+            workers: int | None = None, scheduler: str | None = None, out=None, force: bool = False,
+            command_line=()) -> str:
+    """``run_sim.py backtest``: write forecasts.csv, errors.csv, mae.csv, fits.csv (each origin's calibration
+    fit), summary.md, summary.json and backtest.png."""
+    from pathlib import Path
+
+    from sim import output, plots
+    from sim.provenance import Provenance, shown_path
+
+    target = Path(out) if out else Path("results") / "backtest"
+    output.check_target(target, force)
+    provenance = Provenance(list(command_line))
+    for origin in ORIGINS:
+        provenance.add_scenario(load_scenario(origin.window.history), shown_path(origin.window.history))
+    provenance.seeds = [seed]
+    result = run_backtest(budget=budget, agents=agents, replications=replications, seed=seed, workers=workers,
+                          scheduler=scheduler)
+    text = summary_markdown(result, budget=budget, agents=agents, replications=replications)
+    summary = {"origins": [{"name": o.name, "history": shown_path(o.window.history),
+                            "fit_years": list(o.window.fit_years)} for o in ORIGINS],
+               "budget": budget, "agents": agents, "replications": replications, "seed": seed,
+               "coverage": result["coverage"], "coverage_without_discrepancy": result["coverage_without_discrepancy"],
+               "provenance": provenance.manifest()}
+    with output.atomic_folder(target, force) as folder:
+        output.write_timeseries(folder / "forecasts.csv", result["bands"])
+        output.write_timeseries(folder / "errors.csv", result["errors"])
+        output.write_timeseries(folder / "mae.csv", result["mae"].reset_index())
+        output.write_timeseries(folder / "fits.csv", result["fits"])
+        (folder / "summary.md").write_text(text + "\n", encoding="utf-8")
+        output.write_json(folder / "summary.json", summary)
+        plots.plot_backtest(result["bands"], result["benchmarks"], folder / "backtest.png")
+    return f"{text}\n-> {target}"

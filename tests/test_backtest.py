@@ -1,0 +1,70 @@
+"""Scoring of hindcasts: errors against what was observed, the discrepancy term, the comparison with naive forecasts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import backtest
+from sim.targets import observed
+
+OBS = observed(2010, 2020)
+
+
+def _model(origin: str, years, offset: float, fit_end: int) -> pd.DataFrame:
+    """Forecasts of the resident rate that miss the official value by ``offset`` points, zero spread."""
+    o = OBS[OBS["target"] == "resident_urbanization_pct"].set_index("year")["observed"]
+    return pd.DataFrame({"origin": origin, "series": "resident_urbanization_pct", "year": list(years),
+                         "horizon": [y - fit_end for y in years], "median": [o[y] + offset for y in years],
+                         "p10": [o[y] + offset for y in years], "p90": [o[y] + offset for y in years]})
+
+
+def test_discrepancy_is_the_other_origins_error_at_the_same_horizon():
+    """Origin A misses by +0.3 at every horizon, B by -0.6: A's band gets sd 0.6 from B, B's gets 0.3 from A.
+    A's band (half-width 1.28 x 0.6) covers its 0.3 miss; B's (1.28 x 0.3 = 0.38) does not cover 0.6."""
+    model = pd.concat([_model("A", range(2018, 2021), 0.3, 2017), _model("B", range(2018, 2021), -0.6, 2017)])
+    benchmarks = pd.DataFrame(columns=["origin", "series", "year", "method", "forecast"])
+    errors, bands = backtest.score(model, benchmarks)
+    a, b = bands[bands["origin"] == "A"], bands[bands["origin"] == "B"]
+    np.testing.assert_allclose(a["sd_discrepancy"], 0.6)
+    np.testing.assert_allclose(b["sd_discrepancy"], 0.3)
+    assert a["covered"].all() and not b["covered"].any()
+    assert not bands["covered_without_discrepancy"].any()  # zero spread: the replications alone cover nothing
+    np.testing.assert_allclose(errors.loc[errors["origin"] == "A", "error"], 0.3)
+
+
+def test_a_horizon_no_other_origin_reaches_is_scaled_from_the_longest():
+    """B reaches only horizon 1 (error 0.2); A's horizon-4 discrepancy is 0.2 x sqrt(4)."""
+    model = pd.concat([_model("A", [2020], 0.0, 2016), _model("B", [2020], 0.2, 2019)])
+    _, bands = backtest.score(model, pd.DataFrame(columns=["origin", "series", "year", "method", "forecast"]))
+    assert bands.loc[bands["origin"] == "A", "sd_discrepancy"].iloc[0] == pytest.approx(0.4)
+
+
+def test_naive_forecasts_are_fitted_on_the_window_only():
+    """From the 2015 state fitted to 2016-2017, drift forecasts 2018 as 2017 plus the 2015-2017 mean change."""
+    origin = backtest.ORIGINS[1]
+    b = backtest.naive_forecasts(origin)
+    o = OBS[OBS["target"] == "resident_urbanization_pct"].set_index("year")["observed"]
+    drift_2018 = b[(b["series"] == "resident_urbanization_pct") & (b["method"] == "drift") & (b["year"] == 2018)]
+    assert drift_2018["forecast"].iloc[0] == pytest.approx(o[2017] + (o[2017] - o[2015]) / 2)
+    assert set(b["year"]) == {2018, 2019, 2020}
+
+
+def test_backtest_command_writes_every_table_and_forecasts_only_after_each_window(tmp_path):
+    """A tiny backtest end to end: every origin forecasts exactly the years after its window, errors are
+    forecast minus observed, and the files the README lists are written."""
+    from sim.cli import main
+
+    out = tmp_path / "bt"
+    assert main(["backtest", "--budget", "4", "--agents", "3000", "--replications", "2", "--workers", "1",
+                 "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} >= {"forecasts.csv", "errors.csv", "mae.csv", "fits.csv", "summary.md",
+                                                "summary.json", "backtest.png"}
+    forecasts = pd.read_csv(out / "forecasts.csv")
+    for origin in backtest.ORIGINS:
+        years = set(forecasts.loc[forecasts["origin"] == origin.name, "year"])
+        assert years == set(origin.forecast_years)
+    errors = pd.read_csv(out / "errors.csv")
+    np.testing.assert_allclose(errors["error"], errors["forecast"] - errors["observed"])
+    assert errors["year"].max() == 2020
