@@ -153,15 +153,22 @@ class Attribution:
     leave_one_out: np.ndarray  # (replication, measure)
     shapley: np.ndarray  # (replication, measure)
     seeds: list[int]
+    # leave-one-out effect with the measure's own sizes at the low / high ends of their ranges
+    loo_low: np.ndarray | None = None  # (replication, measure)
+    loo_high: np.ndarray | None = None
 
     def table(self) -> pd.DataFrame:
         rows = []
         for i, name in enumerate(self.measures):
             loo = mean_interval(self.leave_one_out[:, i])
             sh = mean_interval(self.shapley[:, i])
-            rows.append({"measure": name, "article": self.articles[i],
-                         "leave_one_out": loo[0], "leave_one_out_lo90": loo[1], "leave_one_out_hi90": loo[2],
-                         "shapley": sh[0], "shapley_lo90": sh[1], "shapley_hi90": sh[2]})
+            row = {"measure": name, "article": self.articles[i],
+                   "leave_one_out": loo[0], "leave_one_out_lo90": loo[1], "leave_one_out_hi90": loo[2],
+                   "shapley": sh[0], "shapley_lo90": sh[1], "shapley_hi90": sh[2]}
+            if self.loo_low is not None:
+                row["leave_one_out_size_low"] = float(np.mean(self.loo_low[:, i]))
+                row["leave_one_out_size_high"] = float(np.mean(self.loo_high[:, i]))
+            rows.append(row)
         return pd.DataFrame(rows).sort_values("shapley").reset_index(drop=True)
 
     def summary_markdown(self) -> str:
@@ -176,11 +183,17 @@ class Attribution:
                     "replication add up to its total effect)."),
                  f"Sum of Shapley values: {self.shapley.sum(axis=1).mean():+.3f} pp. Negative values "
                  "narrow the gap.", "",
-                 "| measure | article | leave-one-out, pp [90 %] | Shapley, pp [90 %] |", "|---|---|---|---|"]
+                 "The last column is the leave-one-out effect with the measure's own sizes (its parameters) at "
+                 "the low and at the high end of their ranges (`run_sim.py policies`): a conclusion that "
+                 "changes sign across it hangs on an assumed size.", "",
+                 "| measure | article | leave-one-out, pp [90 %] | Shapley, pp [90 %] | leave-one-out at low / high sizes |",
+                 "|---|---|---|---|---|"]
         for row in table.itertuples():
+            sizes = (f"{row.leave_one_out_size_low:+.3f} / {row.leave_one_out_size_high:+.3f}"
+                     if self.loo_low is not None else "")
             lines.append(f"| {row.measure} | {row.article} | {row.leave_one_out:+.3f} "
                          f"[{row.leave_one_out_lo90:+.3f}, {row.leave_one_out_hi90:+.3f}] | {row.shapley:+.3f} "
-                         f"[{row.shapley_lo90:+.3f}, {row.shapley_hi90:+.3f}] |")
+                         f"[{row.shapley_lo90:+.3f}, {row.shapley_hi90:+.3f}] | {sizes} |")
         return "\n".join(lines) + "\n"
 
 
@@ -242,7 +255,10 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
             values[c, r] = rates[t, gap]
 
     total = values[index[full]] - values[index[frozenset()]]
-    loo = np.stack([values[index[full]] - values[index[full - {m}]] for m in measures], axis=1)
+    without = np.stack([values[index[full - {m}]] for m in measures], axis=1)  # (replication, measure)
+    loo = values[index[full]][:, None] - without
+    sized = {end: sized_plan_gaps(plan, measures, end, seeds, agents, workers, scheduler, calibration, t, gap)
+             for end in ("low", "high")}
     shapley = np.zeros((len(seeds), n))
     if exact:
         for i, m in enumerate(measures):
@@ -257,7 +273,21 @@ def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agen
                 before, after = frozenset(order[:k]), frozenset(order[:k + 1])
                 shapley[r, measures.index(m)] = values[index[after], r] - values[index[before], r]
     return Attribution(measures, [REGISTRY[m].article for m in measures], year, "exact" if exact else "sampled",
-                       total, loo, shapley, seeds)
+                       total, loo, shapley, seeds, sized["low"] - without, sized["high"] - without)
+
+
+def sized_plan_gaps(plan: Scenario, measures: list[str], end: str, seeds: list[int], agents, workers, scheduler,
+                    calibration, t: int, gap: int) -> np.ndarray:
+    """The gap (replication, measure) of the plan with one measure's own parameters at the ``end`` of their ranges."""
+    variants = []
+    for m in measures:
+        settings = dict(plan.policy_settings)
+        sizes = {key: getattr(spec, end) for key, spec in REGISTRY[m].params.items()}
+        settings[m] = {**settings[m], **sizes}
+        variants.append(with_policies(plan, settings, f"{plan.name}[{m}={end}]"))
+    resolve = (lambda sc, seed: with_drawn_parameters(sc, seed, calibration)) if calibration else (lambda sc, seed: sc)
+    out = _run_jobs([RunSpec(resolve(v, seed), seed, agents) for v in variants for seed in seeds], workers, scheduler)
+    return np.array([rates[t, gap] for rates in out]).reshape(len(measures), len(seeds)).T
 
 
 def _run_jobs(specs: list[RunSpec], workers: int | None, scheduler: str | None = None) -> list[np.ndarray]:
