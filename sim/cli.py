@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
-    plot.add_argument("--out", type=Path, required=True, help="PNG (or PDF, SVG) file to write")
+    plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
     add_options(plot, "force", "debug", force=(False, "replace an existing file"))
 
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")

@@ -41,6 +41,8 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable
 
+from sim.interrupts import deferred
+
 DASK_DEADLINE = 20.0  # seconds any call to the scheduler (connect, cancel, close) may take
 WATCHDOG_SECONDS = 0.5
 
@@ -224,11 +226,16 @@ def _map_pool(fn: Callable, jobs: list, workers: int, done: Callable[[int, objec
 def _run_pool(fn: Callable, jobs: list, indices: list[int], workers: int,
               done: Callable[[int, object], None]) -> list[int]:
     """Run ``jobs[i]`` for ``i`` in ``indices`` on a new pool; the indices lost if a worker died."""
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(indices)), mp_context=_context(),
-                               initializer=_worker_init, initargs=_parent_identity())
     handed: set[int] = set()
+    with deferred():  # every worker started and known (so that it can be stopped) before an interruption
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(indices)), mp_context=_context(),
+                                   initializer=_worker_init, initargs=_parent_identity())
+        try:
+            futures = {pool.submit(fn, jobs[i]): i for i in indices}
+        except BaseException:
+            _stop(pool)
+            raise
     try:
-        futures = {pool.submit(fn, jobs[i]): i for i in indices}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_EXCEPTION)

@@ -416,7 +416,7 @@ def bench(*, agents: list[int], engine_agents: int = 100_000, json_path: Path | 
 
 
 # ----------------------------------------------------------------------------- plot and policies
-PLOT_FORMATS = (".png", ".pdf", ".svg")
+PLOT_FORMATS = (".png",)
 
 
 def _read_timeseries(folder: Path) -> pd.DataFrame:

@@ -53,6 +53,7 @@ SLOW_TESTS = {
     "test_scenario_compared_with_itself_differs_by_exactly_zero", "test_run_sim_script_subprocess",
     "test_run_sim_script_scenario_error", "test_attribute_writes_table_figure_and_summary",
     "test_compare_writes_table_figure_and_summary", "test_replications_add_bands",
+    "test_attack_process",  # tests/test_attacks.py: subprocesses, signals, pools, calibration
 }
 
 
