@@ -287,7 +287,7 @@ def _map_dask(fn: Callable, jobs: list, scheduler: str, done: Callable[[int, obj
     except ImportError:
         raise SchedulerError("--scheduler needs Dask: pip install 'urbanization-sim[dask]'") from None
     limit = f"{DASK_DEADLINE / 2:.0f}s"
-    settings = {"distributed.comm.timeouts.connect": limit, "distributed.comm.timeouts.tcp": limit}
+    settings = {"distributed.comm.timeouts.connect": limit}  # (its tcp timeout must stay above 10 s)
     where = f"the Dask scheduler at {scheduler}"
     with dask.config.set(settings):
         try:
