@@ -206,10 +206,11 @@ def attack_3_calibration_out_of_range_missing_damaged(tmp_path, capsys, monkeypa
 # ----------------------------------------------------------------------------- 4. calibrate replaces the calibration
 def _installed_copy(tmp_path) -> tuple[Path, Path, dict]:
     installed = tmp_path / "data" / "calibration.toml"
+    fit = installed.with_name("calibration_fit.csv")
     installed.parent.mkdir()
     shutil.copy(calib.CALIBRATION_FILE, installed)
-    shutil.copy(calib.fit_path(calib.CALIBRATION_FILE), calib.fit_path(installed))
-    return installed, calib.fit_path(installed), {p: p.read_bytes() for p in (installed, calib.fit_path(installed))}
+    shutil.copy(calib.CALIBRATION_FILE.with_name("calibration_fit.csv"), fit)
+    return installed, fit, {p: p.read_bytes() for p in (installed, fit)}
 
 
 QUICK_CALIBRATION = ["calibrate", "--budget", "2", "--agents", "2000", "--workers", "1"]
@@ -225,7 +226,7 @@ def process_4_calibrate_does_not_install_unless_asked(tmp_path, capsys, monkeypa
     assert "install-calibration" in capsys.readouterr().out
     assert main(["install-calibration", str(out)]) == 0  # the explicit step: both files
     assert installed.read_bytes() == (out / "calibration.toml").read_bytes()
-    assert calib.fit_path(installed).read_bytes() == (out / "fit.csv").read_bytes()
+    assert installed.with_name("calibration_fit.csv").read_bytes() == (out / "fit.csv").read_bytes()
     assert "budget of 300" in capsys.readouterr().err  # a quick fit replacing a full one says so
     assert leftovers(installed.parent) == []
 
