@@ -20,7 +20,7 @@ run: $(VENV)/.installed
 	@for s in $(SCENARIOS); do \
 		$(PY) run_sim.py run $$s --replications $(REPLICATIONS) --force || exit $$?; \
 	done
-	$(PY) run_sim.py plot results/status_quo results/plan --out results/status_quo_vs_plan.png
+	$(PY) run_sim.py plot results/status_quo results/plan --out results/status_quo_vs_plan.png --force
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q

@@ -6,28 +6,36 @@ subcommands are declared once, in ``OPTIONS``, and added by name
 (``add_options``).
 
 Exit status: 0 success; 2 bad input (usage, scenario or calibration file,
-existing results folder); 1 a failure while running; 130/143 when interrupted.
+results folder that exists, is not ours to replace or is being written by
+another run); 1 a failure while running; 130/143/129 when interrupted by
+SIGINT/SIGTERM/SIGHUP. Every error is one line on standard error
+(``--debug`` adds the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import traceback
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sim import interrupts
+from sim.interrupts import Terminated
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-MAX_REPLICATIONS = 1000
+MAX_REPLICATIONS = 1000  # also sim.experiments.MAX_REPLICATIONS (a test checks they agree)
 PROG = "run_sim.py"
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+__all__ = ["Terminated", "build_parser", "main"]
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived (exit status 143)."""
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line (the command, the error, where to find help), exit status 2."""
 
-
-def _terminate(signum, frame):
-    raise Terminated()
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _positive_int(text: str) -> int:
@@ -57,6 +65,20 @@ def _seed(text: str) -> int:
     return value
 
 
+def _scheduler(text: str) -> str:
+    """A Dask scheduler address: [tcp|tls|ws|wss|ucx://]host:port."""
+    address = text if "://" in text else f"tcp://{text}"
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or port is None or parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname
+            or parts.path not in ("", "/") or parts.query or any(c.isspace() or not c.isprintable() for c in text)):
+        raise argparse.ArgumentTypeError(f"expected a scheduler address such as tcp://host:8786, got {text!r}")
+    return text
+
+
 def _replications(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_REPLICATIONS:
@@ -71,10 +93,11 @@ OPTIONS = {
     "agents": (("--agents",), dict(type=_positive_int, help="number of agents")),
     "replications": (("--replications",), dict(type=_replications, default=1, help="replications")),
     "workers": (("--workers",), dict(type=_positive_int, help="local processes (default: all cores)")),
-    "scheduler": (("--scheduler",), dict(metavar="ADDRESS",
+    "scheduler": (("--scheduler",), dict(metavar="ADDRESS", type=_scheduler,
                                          help="run on the Dask distributed cluster at ADDRESS (e.g. "
                                               "tcp://host:8786) instead of local processes")),
-    "force": (("--force",), dict(action="store_true", help="replace an existing results folder")),
+    "force": (("--force",), dict(action="store_true", help="replace an existing results folder (only one this "
+                                                           "tool wrote: it holds the .urbanization-sim marker)")),
     "fixed_parameters": (("--fixed-parameters",), dict(
         action="store_true", help="use the best-fit calibrated parameters in every replication (default: draw "
                                   "them from the calibration's accepted set when there are several replications)")),
@@ -108,7 +131,7 @@ RUNS = ("workers", "scheduler", "calibration", "uncalibrated", "debug")  # every
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG, description="Agent-based simulation of China's urbanization and hukou reform.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,12 +174,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the calibrated parameters to official series 2015-2020")
     cal.add_argument("--budget", type=_positive_int, default=300, help="trials (model evaluations) (default 300)")
+    cal.add_argument("--install", action="store_true",
+                     help="also install the fit as the model's calibration (sim/data/calibration.toml and "
+                          "calibration_fit.csv, both or neither)")
     cal.add_argument("--calibration-file", type=Path,
-                     help="where to write the calibration (default sim/data/calibration.toml)")
+                     help="install the fit there instead (and FILE_fit.csv beside it); implies --install")
     add_options(cal, "seed", "agents", "out", "force", "workers", "scheduler", "debug",
                 seed=(2015, "seed of the search and of the runs (default 2015)"),
                 agents=(50_000, "agents per run (default 50,000)"),
-                out=(None, "folder for fit.png, fit.csv and summary.json (default results/calibration)"))
+                out=(None, "folder for calibration.toml, fit.png, fit.csv and summary.json "
+                           "(default results/calibration)"))
+
+    ins = sub.add_parser("install-calibration",
+                         help="make the fit in a calibrate results folder the model's calibration")
+    ins.add_argument("results", type=Path, help="results folder written by 'calibrate'")
+    ins.add_argument("--calibration-file", type=Path,
+                     help="where to install it (default sim/data/calibration.toml; FILE_fit.csv beside it)")
+    add_options(ins, "debug")
 
     sen = sub.add_parser("sensitivity", help="global sensitivity (Morris) of the 2025 rates to the parameters")
     sen.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/plan.toml"),
@@ -188,58 +222,67 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
     plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
-    add_options(plot, "debug")
+    add_options(plot, "force", "debug", force=(False, "replace an existing file"))
 
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
     add_options(pol, "debug")
     return parser
 
 
+def _interrupted(err: BaseException, what: str, status: int) -> int:
+    print(f"{what}; {getattr(err, 'results_note', 'no results written')}", file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
+    previous = interrupts.install()  # SIGINT, SIGTERM, SIGHUP: exceptions, held in critical sections
+    debug = "--debug" in argv
     bad_input: tuple = ()  # filled once the modules are imported (an interruption may come first)
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        from sim import experiments
-        from sim.executor import SchedulerError
-        from sim.output import OutputExistsError
-        from sim.scenario import ScenarioError
+        args = build_parser().parse_args(argv)
+        debug = bool(getattr(args, "debug", False))
+        options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
+        if args.command == "calibrate" and options.get("calibration_file") is not None:
+            options["install"] = True
+        with interrupts.deferred():  # a signal during the imports is raised after them, not inside one
+            from sim import experiments
+            from sim.executor import SchedulerError
+            from sim.output import OutputError
+            from sim.scenario import ScenarioError
 
-        bad_input = (ScenarioError, OutputExistsError, experiments.InputError, SchedulerError)
+        bad_input = (ScenarioError, OutputError, experiments.InputError, SchedulerError)
         outcome = experiments.COMMANDS[args.command](**options, command_line=[PROG, *argv])
         for line in outcome.warnings:
             print(line, file=sys.stderr)
         if outcome.text:
             print(outcome.text)
         return outcome.status
-    except Terminated:
-        print("terminated; no results written", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print("interrupted; no results written", file=sys.stderr)
-        return 130
+    except Terminated as err:
+        return _interrupted(err, "hang-up" if err.status == 129 else "terminated", err.status)
+    except KeyboardInterrupt as err:
+        return _interrupted(err, "interrupted", 130)
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
         sys.stderr.close()
         return EXIT_OK
     except bad_input as err:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:
-        if args.debug:
+        if debug:
             traceback.print_exc()
-        print(f"error writing results: {err}", file=sys.stderr)
+        print(f"error: {err}; {getattr(err, 'results_note', 'no results written')}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as err:  # noqa: BLE001 - the command line reports every failure in one line
-        if args.debug:
+        if debug:
             traceback.print_exc()
-        print(f"error while running: {type(err).__name__}: {err}", file=sys.stderr)
+        detail = " ".join(str(err).split())  # one line
+        print(f"error while running: {type(err).__name__}: {detail}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        interrupts.restore(previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import Calibration, with_drawn_parameters
-from sim.executor import map_jobs
+from sim.executor import WorkerLost, map_jobs
 from sim.model import TIMESERIES_COLUMNS
 from sim.runs import RunResult, RunSpec, execute_reporting_errors
 from sim.scenario import Scenario
@@ -54,15 +54,28 @@ def run_replications(specs: list[RunSpec], workers: int | None = None, keep_goin
 
     A replication that raises stops the run with ``ReplicationError`` naming
     its seed, unless ``keep_going``: then the failed ones come back with
-    ``error`` set and no time series.
+    ``error`` set and no time series. Replications lost with a worker process
+    that died are named the same way; with ``keep_going`` they are run once
+    more on a new pool, and those lost again come back failed.
     """
 
     def check(_, result: RunResult) -> None:
         if result.error is not None and not keep_going:
             raise ReplicationError(f"replication with seed {result.seed} failed: {result.error}")
 
+    def lost(i: int, err: BaseException) -> RunResult:  # its worker died on the first try and on the retry
+        return RunResult(seed=specs[i].seed, timeseries=None, persons_per_agent=float("nan"),
+                         error=f"its worker process died, twice ({type(err).__name__})")
+
     label = f"{specs[0].scenario.name}: replications" if specs else None
-    return map_jobs(execute_reporting_errors, specs, workers, on_result=check, scheduler=scheduler, progress=label)
+    try:
+        return map_jobs(execute_reporting_errors, specs, workers, on_result=check, scheduler=scheduler,
+                        progress=label, on_lost=lost if keep_going else None)
+    except WorkerLost as err:
+        seeds = [str(specs[i].seed) for i in err.indices]
+        shown = ", ".join(seeds[:8]) + (f" and {len(seeds) - 8} more" if len(seeds) > 8 else "")
+        raise ReplicationError(f"a worker process died (killed, or out of memory?) with the replications of "
+                               f"seed(s) {shown} unfinished; --keep-going retries them once") from None
 
 
 def summarize(results: list[RunResult]) -> pd.DataFrame:

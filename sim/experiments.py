@@ -33,10 +33,15 @@ from sim.runs import ENGINES, RunSpec
 from sim.scenario import Scenario, load_scenario, scenario_from_data
 
 EXIT_OK, EXIT_FAILURE = 0, 1
+MAX_REPLICATIONS = 1000  # the most replications a run takes (the command line's --replications)
 
 
 class InputError(ValueError):
     """Bad input other than a scenario or calibration file (exit status 2)."""
+
+
+class InstallError(RuntimeError):
+    """Installing a calibration failed; the installed one is unchanged (exit status 1)."""
 
 
 @dataclass
@@ -81,39 +86,42 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
     loaded = load_scenario(scenario, {"agents": agents, "seed": seed})
     provenance, cal = _start(command_line, calibration, uncalibrated)
     target = out or Path("results") / loaded.name
-    output.check_target(target, force)
-    loaded = calibrated(loaded, cal)
-    provenance.add_scenario(loaded, scenario)
-    seeds = ensemble.replication_seeds(loaded.seed, replications)
-    provenance.seeds = seeds
-    draws = _draws(cal, fixed_parameters) if len(seeds) > 1 else None
-    specs = ensemble.replication_specs(loaded, seeds, engine=engine, calibration=draws)
-    results = ensemble.run_replications(specs, workers, keep_going=keep_going, scheduler=scheduler)
-    table = ensemble.summarize(results)
-    failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
-    manifest = provenance.manifest()
-    summary = {
-        "scenario": loaded.name, "description": loaded.description, "scenario_file": str(scenario),
-        "scenario_sha256": loaded.sha256, "scenario_resolved": loaded.resolved,
-        "policies": [p.to_dict() for p in loaded.build_policies()],
-        "seed": loaded.seed, "replication_seeds": seeds, "replications": len(seeds), "failed_replications": failed,
-        "agents": loaded.agents, "persons_per_agent": next(r.persons_per_agent for r in results if r.error is None),
-        "engine": engine, "draw_parameters": draws is not None,
-        "calibration_file_sha256": cal.sha256 if cal else None,
-        "parameters": dict(loaded.parameters),
-        "parameters_by_seed": {str(s.seed): dict(s.scenario.parameters) for s in specs} if draws is not None else {},
-        "start_year": loaded.start_year, "end_year": loaded.end_year,
-        "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
-        "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
-        "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
-    }
-    note = (f"{loaded.agents:,} agents ({summary['persons_per_agent']:,.0f} persons each), "
-            f"{len(seeds) - len(failed)} replication(s), seed {loaded.seed}; official points: NBS, census 2020")
-    with output.atomic_folder(target, force) as folder:
-        output.write_timeseries(folder / "timeseries.csv", table)
-        output.write_json(folder / "summary.json", summary)
-        plots.plot_urbanization(table, folder / "urbanization.png",
-                                f"Scenario '{loaded.name}': urbanization {loaded.start_year}-{loaded.end_year}", note)
+    with output.claim(target, force, "run") as claim:  # the folder is ours (or refused) before any work
+        loaded = calibrated(loaded, cal)
+        provenance.add_scenario(loaded, scenario)
+        seeds = ensemble.replication_seeds(loaded.seed, replications)
+        provenance.seeds = seeds
+        draws = _draws(cal, fixed_parameters) if len(seeds) > 1 else None
+        specs = ensemble.replication_specs(loaded, seeds, engine=engine, calibration=draws)
+        results = ensemble.run_replications(specs, workers, keep_going=keep_going, scheduler=scheduler)
+        table = ensemble.summarize(results)
+        failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
+        manifest = provenance.manifest()
+        summary = {
+            "scenario": loaded.name, "description": loaded.description, "scenario_file": str(scenario),
+            "scenario_sha256": loaded.sha256, "scenario_resolved": loaded.resolved,
+            "policies": [p.to_dict() for p in loaded.build_policies()],
+            "seed": loaded.seed, "replication_seeds": seeds, "replications": len(seeds), "failed_replications": failed,
+            "agents": loaded.agents,
+            "persons_per_agent": next(r.persons_per_agent for r in results if r.error is None),
+            "engine": engine, "draw_parameters": draws is not None,
+            "calibration_file_sha256": cal.sha256 if cal else None,
+            "parameters": dict(loaded.parameters),
+            "parameters_by_seed": ({str(s.seed): dict(s.scenario.parameters) for s in specs}
+                                   if draws is not None else {}),
+            "start_year": loaded.start_year, "end_year": loaded.end_year,
+            "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
+            "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
+            "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+        }
+        note = (f"{loaded.agents:,} agents ({summary['persons_per_agent']:,.0f} persons each), "
+                f"{len(seeds) - len(failed)} replication(s), seed {loaded.seed}; official points: NBS, census 2020")
+        with claim.writing() as folder:
+            output.write_timeseries(folder / "timeseries.csv", table)
+            output.write_json(folder / "summary.json", summary)
+            plots.plot_urbanization(
+                table, folder / "urbanization.png",
+                f"Scenario '{loaded.name}': urbanization {loaded.start_year}-{loaded.end_year}", note)
     last = table.iloc[-1]
     return Outcome(
         f"{loaded.name}: {int(last['year'])} resident {last['resident_urbanization_pct']:.2f} %, "
@@ -136,12 +144,14 @@ def _read_summary(path: Path) -> dict:
         for key in ("parameters", "parameters_by_seed"):
             if not isinstance(summary.get(key) or {}, dict):
                 raise TypeError(f"{key} is not a table")
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as err:
         raise bad(f"{type(err).__name__}: {err}") from None
     seeds = summary["replication_seeds"]
     if (not isinstance(seeds, list) or not seeds
             or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**32 for s in seeds)):
         raise bad("replication_seeds: a non-empty list of integers in [0, 2**32)")
+    if len(seeds) > MAX_REPLICATIONS:
+        raise bad(f"replication_seeds: at most {MAX_REPLICATIONS} seeds, as 'run' writes; got {len(seeds)}")
     if summary.get("engine", "vector") not in ENGINES:
         raise bad(f"engine: 'vector' or 'agent', got {summary.get('engine')!r}")
     return summary
@@ -182,10 +192,28 @@ def reproduce(summary: Path, *, workers: int | None = None, scheduler: str | Non
             lines.append(f"note: {name} was {old}, now {versions.get(name)}")
     if output.timeseries_bytes(table) == old_path.read_bytes():
         return Outcome("\n".join([*lines, f"reproduced: {old_path} is byte-identical ({len(seeds)} replication(s))"]))
-    old = pd.read_csv(old_path)
-    diff = (table[list(ensemble.RATE_COLUMNS)] - old[list(ensemble.RATE_COLUMNS)]).abs().max().max()
-    lines.append(f"NOT reproduced: {old_path} differs; largest difference in a rate {diff:.6f} points")
+    lines.append(f"NOT reproduced: {old_path} differs; {_difference(table, old_path)}")
     return Outcome("\n".join(lines), EXIT_FAILURE)
+
+
+def _difference(table: pd.DataFrame, old_path: Path) -> str:
+    """How the recorded table differs from the rerun: its shape first (a truncated file), then the rates."""
+    try:
+        old = pd.read_csv(old_path)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        return f"it is not a readable table ({type(err).__name__}: {err})"
+    if list(old.columns) != list(table.columns):
+        return f"its columns differ from the rerun's ({len(old.columns)} against {len(table.columns)})"
+    if len(old) != len(table):
+        return f"it has {len(old)} rows, the rerun {len(table)}: truncated or edited"
+    rates = list(ensemble.RATE_COLUMNS)
+    incomplete = int(old[rates].isna().sum().sum())
+    if incomplete:
+        return f"{incomplete} rate value(s) missing: truncated or edited"
+    diff = float((table[rates] - old[rates]).abs().max().max())
+    if diff > 0:
+        return f"largest difference in a rate {diff:.6f} points"
+    return "the rates agree to the printed precision; other columns or the formatting differ"
 
 
 # ----------------------------------------------------------------------------- compare and attribute
@@ -200,30 +228,30 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
     agents = agents or loaded[0].agents
     names = comparisons.unique_names(loaded)
     target = out or Path("results") / ("compare-" + "-vs-".join(dict.fromkeys(s.name for s in loaded)))[:120]
-    output.check_target(target, force)
-    loaded = [calibrated(s, cal) for s in loaded]
-    for path, scenario in zip(scenarios, loaded):
-        provenance.add_scenario(scenario, path)
-    try:
-        result = comparisons.compare(loaded, seed, replications, agents, workers, scheduler,
-                                     calibration=_draws(cal, fixed_parameters))
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    provenance.seeds = result.seeds
-    table, text, manifest = result.table(), result.summary_markdown(), provenance.manifest()
-    summary = {
-        "scenarios": [{"name": n, "file": str(p), "sha256": s.sha256, "resolved": s.resolved}
-                      for n, p, s in zip(names, scenarios, loaded)],
-        "seed": seed, "replication_seeds": result.seeds, "replications": len(result.seeds), "agents": agents,
-        "engine": "vector", "calibration_file_sha256": cal.sha256 if cal else None,
-        "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
-        "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
-    }
-    with output.atomic_folder(target, force) as folder:
-        output.write_timeseries(folder / "comparison.csv", table)
-        (folder / "summary.md").write_text(text, encoding="utf-8")
-        output.write_json(folder / "summary.json", summary)
-        plots.plot_comparison(table, folder / "comparison.png")
+    with output.claim(target, force, "compare") as claim:  # the folder is ours (or refused) before any work
+        loaded = [calibrated(s, cal) for s in loaded]
+        for path, scenario in zip(scenarios, loaded):
+            provenance.add_scenario(scenario, path)
+        try:
+            result = comparisons.compare(loaded, seed, replications, agents, workers, scheduler,
+                                         calibration=_draws(cal, fixed_parameters))
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        provenance.seeds = result.seeds
+        table, text, manifest = result.table(), result.summary_markdown(), provenance.manifest()
+        summary = {
+            "scenarios": [{"name": n, "file": str(p), "sha256": s.sha256, "resolved": s.resolved}
+                          for n, p, s in zip(names, scenarios, loaded)],
+            "seed": seed, "replication_seeds": result.seeds, "replications": len(result.seeds), "agents": agents,
+            "engine": "vector", "calibration_file_sha256": cal.sha256 if cal else None,
+            "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
+            "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+        }
+        with claim.writing() as folder:
+            output.write_timeseries(folder / "comparison.csv", table)
+            (folder / "summary.md").write_text(text, encoding="utf-8")
+            output.write_json(folder / "summary.json", summary)
+            plots.plot_comparison(table, folder / "comparison.png")
     return Outcome(f"{text}\n-> {target}")
 
 
@@ -238,80 +266,108 @@ def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, y
     provenance, cal = _start(command_line, calibration, uncalibrated)
     seed = plan_scenario.seed if seed is None else seed
     target = out or Path("results") / f"attribution-{plan_scenario.name}"
-    output.check_target(target, force)
-    plan_scenario, base_scenario = calibrated(plan_scenario, cal), calibrated(base_scenario, cal)
-    provenance.add_scenario(plan_scenario, plan)
-    provenance.add_scenario(base_scenario, base)
-    try:
-        result = comparisons.attribute(plan_scenario, base_scenario, seed, replications, agents, workers, year,
-                                       scheduler, calibration=_draws(cal, fixed_parameters))
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    provenance.seeds = result.seeds
-    table, text, manifest = result.table(), result.summary_markdown(), provenance.manifest()
-    summary = {
-        "plan": plan_scenario.name, "plan_file": str(plan), "plan_sha256": plan_scenario.sha256,
-        "base": base_scenario.name, "base_file": str(base), "base_sha256": base_scenario.sha256,
-        "year": result.year, "shapley_method": result.method, "seed": seed, "replication_seeds": result.seeds,
-        "agents": agents, "total_effect_per_replication": result.total.tolist(),
-        "calibration_file_sha256": cal.sha256 if cal else None,
-        "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
-        "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
-    }
-    with output.atomic_folder(target, force) as folder:
-        output.write_timeseries(folder / "attribution.csv", table)
-        (folder / "summary.md").write_text(text, encoding="utf-8")
-        output.write_json(folder / "summary.json", summary)
-        plots.plot_attribution(table, result.year, result.method, folder / "attribution.png")
+    with output.claim(target, force, "attribute") as claim:  # the folder is ours (or refused) before any work
+        plan_scenario, base_scenario = calibrated(plan_scenario, cal), calibrated(base_scenario, cal)
+        provenance.add_scenario(plan_scenario, plan)
+        provenance.add_scenario(base_scenario, base)
+        try:
+            result = comparisons.attribute(plan_scenario, base_scenario, seed, replications, agents, workers, year,
+                                           scheduler, calibration=_draws(cal, fixed_parameters))
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        provenance.seeds = result.seeds
+        table, text, manifest = result.table(), result.summary_markdown(), provenance.manifest()
+        summary = {
+            "plan": plan_scenario.name, "plan_file": str(plan), "plan_sha256": plan_scenario.sha256,
+            "base": base_scenario.name, "base_file": str(base), "base_sha256": base_scenario.sha256,
+            "year": result.year, "shapley_method": result.method, "seed": seed, "replication_seeds": result.seeds,
+            "agents": agents, "total_effect_per_replication": result.total.tolist(),
+            "calibration_file_sha256": cal.sha256 if cal else None,
+            "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
+            "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+        }
+        with claim.writing() as folder:
+            output.write_timeseries(folder / "attribution.csv", table)
+            (folder / "summary.md").write_text(text, encoding="utf-8")
+            output.write_json(folder / "summary.json", summary)
+            plots.plot_attribution(table, result.year, result.method, folder / "attribution.png")
     return Outcome(f"{text}\n-> {target}")
 
 
 # ----------------------------------------------------------------------------- calibrate, sensitivity, bench
 def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, workers: int | None = None,
               scheduler: str | None = None, out: Path | None = None, calibration_file: Path | None = None,
-              force: bool = False, command_line=()) -> Outcome:
-    """Fit the calibrated parameters; write the calibration file, its fit table, fit.png, fit.csv, summary.json.
+              install: bool = False, force: bool = False, command_line=()) -> Outcome:
+    """Fit the calibrated parameters; write calibration.toml, fit.png, fit.csv and summary.json into ``out``.
 
-    The history runs set every fitted parameter themselves, so no calibration is applied to them.
+    The fit becomes the model's calibration only when asked: ``install``
+    (into ``sim/data``) or ``calibration_file`` (there), both files or neither
+    (``sim.calibration.install_calibration``). The history runs set every
+    fitted parameter themselves, so no calibration is applied to them.
     """
     from importlib import metadata
 
     provenance = Provenance(list(command_line))
     target = out or Path("results") / "calibration"
-    output.check_target(target, force)
     history = load_scenario(calib.HISTORY, {"agents": agents})  # bad --agents fails here, not in a worker
     provenance.add_scenario(history, shown_path(calib.HISTORY))
-    cal_path = calibration_file or calib.CALIBRATION_FILE
-    if cal_path.is_dir() or not cal_path.parent.is_dir():
+    cal_path = calibration_file or (calib.CALIBRATION_FILE if install else None)
+    if cal_path is not None and (cal_path.is_dir() or not cal_path.parent.is_dir()):
         raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
-    result = calib.calibrate(budget, seed, agents, workers=workers, scheduler=scheduler)
-    provenance.seeds = result.seeds
-    try:
-        version = metadata.version("urbanization-sim")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    band = calib.accepted_band(result, workers, scheduler)
-    fit = calib.fit_table(result.best_series)
-    text = calib.calibration_text(result, version)
-    summary = {"budget": budget, "seed": seed, "agents": agents, "best_loss": result.best_loss,
-               "accepted": len(result.accepted), "trials": len(result.trials), "losses": result.losses,
-               "best": result.best, "calibration_file": str(cal_path), "provenance": provenance.manifest()}
-    with output.atomic_folder(target, force) as folder:
-        output.write_timeseries(folder / "fit.csv", fit)
-        plots.plot_fit(fit, band, folder / "fit.png")
-        output.write_json(folder / "summary.json", summary)
-        with output.atomic_file(cal_path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-        with output.atomic_file(cal_path.with_name(cal_path.stem + "_fit.csv")) as tmp:
-            output.write_timeseries(tmp, fit)
+    with output.claim(target, force, "calibrate") as claim:  # the folder is ours (or refused) before any work
+        result = calib.calibrate(budget, seed, agents, workers=workers, scheduler=scheduler)
+        provenance.seeds = result.seeds
+        try:
+            version = metadata.version("urbanization-sim")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        band = calib.accepted_band(result, workers, scheduler)
+        fit = calib.fit_table(result.best_series)
+        text = calib.calibration_text(result, version)
+        summary = {"budget": budget, "seed": seed, "agents": agents, "best_loss": result.best_loss,
+                   "accepted": len(result.accepted), "trials": len(result.trials), "losses": result.losses,
+                   "best": result.best, "calibration_file": str(cal_path) if cal_path else None,
+                   "provenance": provenance.manifest()}
+        with claim.writing() as folder:
+            output.write_timeseries(folder / "fit.csv", fit)
+            plots.plot_fit(fit, band, folder / "fit.png")
+            output.write_json(folder / "summary.json", summary)
+            (folder / calib.RESULTS_CALIBRATION).write_text(text, encoding="utf-8")
     lines = [f"best loss {result.best_loss:.2f} ({len(result.accepted)} accepted of {len(result.trials)} trials, "
              f"{provenance.wall_time():.0f} s)"]
     lines += [f"  {name:35s} loss {loss:8.2f}" for name, loss in result.losses.items()]
     worst = fit.assign(err=lambda d: (d.simulated - d.observed).abs())
     for name in ("resident_urbanization_pct", "hukou_urbanization_pct"):
         lines.append(f"  largest error 2015-2020, {name}: {worst[worst.target == name].err.max():.3f} points")
-    lines.append(f"-> {cal_path} and {target}")
-    return Outcome("\n".join(lines))
+    warnings = []
+    if cal_path is None:
+        lines.append(f"-> {target} (not installed: `run_sim.py install-calibration {target}` makes it the "
+                     "model's calibration)")
+    else:
+        try:
+            warnings = calib.install_calibration(target, cal_path)
+        except calib.CalibrationError:
+            raise
+        except Exception as err:
+            raise InstallError(f"installing the calibration into {cal_path} failed ({type(err).__name__}: {err}); "
+                               f"it is unchanged; the fit is complete in {target}") from None
+        lines.append(f"-> {target}, installed as {cal_path}")
+    return Outcome("\n".join(lines), warnings=warnings)
+
+
+def install_calibration(results: Path, *, calibration_file: Path | None = None, command_line=()) -> Outcome:
+    """Make the calibration a ``calibrate`` results folder holds the model's (both files, or neither)."""
+    cal_path = calibration_file or calib.CALIBRATION_FILE
+    if cal_path.is_dir() or not cal_path.parent.is_dir():
+        raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
+    try:
+        warnings = calib.install_calibration(results, cal_path)
+    except calib.CalibrationError:
+        raise
+    except Exception as err:
+        raise InstallError(f"installing the calibration into {cal_path} failed ({type(err).__name__}: {err}); "
+                           "it is unchanged") from None
+    return Outcome(f"installed {results} as {cal_path} (and {calib.fit_path(cal_path).name})", warnings=warnings)
 
 
 def sensitivity(scenario: Path, *, samples: int = 10, agents: int = 30_000, seed: int = 1,
@@ -324,22 +380,22 @@ def sensitivity(scenario: Path, *, samples: int = 10, agents: int = 30_000, seed
     loaded = load_scenario(scenario, {"agents": agents})
     provenance, cal = _start(command_line, calibration, uncalibrated)
     target = out or Path("results") / f"sensitivity-{loaded.name}"
-    output.check_target(target, force)
-    loaded = calibrated(loaded, cal)
-    provenance.add_scenario(loaded, scenario)
-    provenance.seeds = [seed]
-    try:
-        result = morris.morris(loaded, samples, seed, agents, workers, scheduler)
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    text = morris.summary_markdown(result, loaded.name, samples, agents, calibrated=cal is not None)
-    summary = {"scenario": loaded.name, "samples": samples, "agents": agents, "seed": seed,
-               "runs": len(result.samples), "provenance": provenance.manifest()}
-    with output.atomic_folder(target, force) as folder:
-        output.write_timeseries(folder / "indices.csv", result.indices)
-        (folder / "summary.md").write_text(text, encoding="utf-8")
-        output.write_json(folder / "summary.json", summary)
-        plots.plot_sensitivity(result.indices, folder / "indices.png")
+    with output.claim(target, force, "sensitivity") as claim:  # the folder is ours (or refused) before any work
+        loaded = calibrated(loaded, cal)
+        provenance.add_scenario(loaded, scenario)
+        provenance.seeds = [seed]
+        try:
+            result = morris.morris(loaded, samples, seed, agents, workers, scheduler)
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        text = morris.summary_markdown(result, loaded.name, samples, agents, calibrated=cal is not None)
+        summary = {"scenario": loaded.name, "samples": samples, "agents": agents, "seed": seed,
+                   "runs": len(result.samples), "provenance": provenance.manifest()}
+        with claim.writing() as folder:
+            output.write_timeseries(folder / "indices.csv", result.indices)
+            (folder / "summary.md").write_text(text, encoding="utf-8")
+            output.write_json(folder / "summary.json", summary)
+            plots.plot_sensitivity(result.indices, folder / "indices.png")
     return Outcome(f"{text}\n-> {target}")
 
 
@@ -360,15 +416,48 @@ def bench(*, agents: list[int], engine_agents: int = 100_000, json_path: Path | 
 
 
 # ----------------------------------------------------------------------------- plot and policies
-def plot(results: list[Path], *, out: Path, command_line=()) -> Outcome:
-    """Overlay the urbanization curves of finished runs in one PNG."""
-    runs = []
-    for folder in results:
-        csv = folder / "timeseries.csv"
-        if not csv.is_file():
-            raise InputError(f"{folder}: no timeseries.csv (expected a folder written by 'run')")
-        runs.append((folder.name, pd.read_csv(csv)))
-    with output.atomic_file(out) as tmp:
+PLOT_FORMATS = (".png",)
+
+
+def _read_timeseries(folder: Path) -> pd.DataFrame:
+    """A run's timeseries.csv, checked whole: the rate columns, one row per year, numbers, its summary's years."""
+    csv = folder / "timeseries.csv"
+    if not csv.is_file():
+        raise InputError(f"{folder}: no timeseries.csv (expected a folder written by 'run')")
+
+    def bad(detail: str) -> InputError:
+        return InputError(f"{csv}: expected a timeseries.csv written by 'run' ({detail})")
+
+    try:
+        table = pd.read_csv(csv)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise bad(f"{type(err).__name__}: {err}") from None
+    missing = [c for c in ("year", *ensemble.RATE_COLUMNS) if c not in table.columns]
+    if missing:
+        raise bad(f"column {missing[0]} missing")
+    if table.empty or table.isna().any().any():
+        raise bad("empty or incomplete rows: truncated?")
+    years = table["year"].tolist()
+    if years != list(range(int(years[0]), int(years[0]) + len(years))):
+        raise bad("one row per consecutive year")
+    try:
+        recorded = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        expected = [int(recorded["start_year"]), int(recorded["end_year"])]
+    except (OSError, ValueError, KeyError, TypeError):
+        expected = None  # a folder without its summary: the table alone is checked
+    if expected and [int(years[0]), int(years[-1])] != expected:
+        raise bad(f"years {expected[0]}-{expected[1]} as its summary.json says, found {years[0]}-{years[-1]}: "
+                  "truncated?")
+    return table
+
+
+def plot(results: list[Path], *, out: Path, force: bool = False, command_line=()) -> Outcome:
+    """Overlay the urbanization curves of finished runs in one figure."""
+    if out.suffix.lower() not in PLOT_FORMATS:
+        raise InputError(f"{out}: expected a file name ending in {', '.join(PLOT_FORMATS)}")
+    output.check_file_target(out, force)
+    runs = [(folder.name, _read_timeseries(folder)) for folder in results]
+    with output.atomic_file(out, force) as tmp:
         plots.plot_scenarios(runs, tmp)
     return Outcome(f"wrote {out}")
 
@@ -400,4 +489,5 @@ def backtest(**options) -> Outcome:
 
 
 COMMANDS = {"run": run, "reproduce": reproduce, "compare": compare, "attribute": attribute, "calibrate": calibrate,
-            "sensitivity": sensitivity, "bench": bench, "plot": plot, "policies": policies, "backtest": backtest}
+            "install-calibration": install_calibration, "sensitivity": sensitivity, "bench": bench, "plot": plot,
+            "policies": policies, "backtest": backtest}

@@ -39,6 +39,19 @@ MAX_AGENTS = 20_000_000
 TOP_KEYS = ("name", "description", "extends", "run", "parameters", "city_classes", "settlement", "rule_changes",
             "policies")
 RUN_KEYS = ("start_year", "end_year", "agents", "seed")
+MAX_EXTENDS = 32  # deepest chain of extends
+MAX_NAME = 100  # longest scenario name (it names the results folder)
+
+# The keys of a settlement rule each kind reads (sim.settlement: ``eligible``,
+# ``points_score``, ``apply_quotas``; sim.destinations: ``settle_prospects``).
+# Any other key in a rule of that kind would be silently ignored: an error.
+KIND_KEYS = {
+    "open": ("min_residence_years",),
+    "conditions": ("min_residence_years", "min_insurance_years"),
+    "points": ("min_insurance_years", "threshold", "annual_quota_share", "age_limit", "points_per_insurance_year",
+               "points_per_residence_year", "points_senior_high", "points_college"),
+}
+RULE_DEFAULTS = {key: getattr(SettlementRule(), key) for key in RULE_KEYS}
 
 
 class ScenarioError(ValueError):
@@ -98,37 +111,59 @@ class Scenario:
         return range(self.start_year, self.end_year + 1)
 
 
+def _read_bytes(path: Path, where: Path, key: str, what: str) -> bytes:
+    """The file's bytes; ScenarioError (naming ``where`` and ``key``) if it is missing or unreadable."""
+    try:
+        if not path.is_file():
+            raise ScenarioError(where, key, f"an existing {what}")
+        return path.read_bytes()
+    except ScenarioError:
+        raise
+    except (OSError, ValueError) as err:  # permission, a name too long, a NUL, a loop of links
+        raise ScenarioError(where, key, f"a readable {what.removeprefix('existing ')}",
+                            getattr(err, "strerror", None) or str(err)) from None
+
+
 def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict:
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(chain[-1], "extends", "no circular extends", cycle)
-    if not path.is_file():
-        where = chain[-1] if chain else path
-        key = "extends" if chain else ""
-        raise ScenarioError(where, key, f"an existing scenario file {str(path)!r}" if chain else "an existing file")
-    raw = path.read_bytes()
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError(chain[0], "extends", f"a chain of at most {MAX_EXTENDS} files", f"{len(chain)} or more")
+    where = chain[-1] if chain else path
+    raw = _read_bytes(path, where, "extends" if chain else "", f"scenario file {str(path)!r}" if chain else "file")
     if not raw.strip():
         raise ScenarioError(path, "", "a non-empty TOML file")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is allowed
     except UnicodeDecodeError:
         raise ScenarioError(path, "", "a UTF-8 text file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, "", f"valid TOML ({err})") from None
+    except RecursionError:
+        raise ScenarioError(path, "", "valid TOML (nested too deeply)") from None
     if "extends" in data:
         parent_name = data["extends"]
-        if not isinstance(parent_name, str) or not parent_name:
+        if not isinstance(parent_name, str) or not parent_name or "\0" in parent_name:
             raise ScenarioError(path, "extends", "a file name string", parent_name)
         try:
             parent_path = (path.parent / parent_name).resolve()
-        except (OSError, ValueError):
+        except (OSError, ValueError, RuntimeError):  # RuntimeError: a loop of symbolic links
             raise ScenarioError(path, "extends", "a valid file name", parent_name) from None
         parent = _read_toml(parent_path, (*chain, path))
         parent.pop("name", None)
         parent.pop("description", None)
-        data = _merge(parent, {k: v for k, v in data.items() if k != "extends"})
+        own = {k: v for k, v in data.items() if k != "extends"}
+        settlement = own.get("settlement")
+        if isinstance(settlement, dict) and isinstance(parent.get("settlement"), dict):
+            for cls, rule in settlement.items():  # a rule of another kind replaces the parent's rule whole
+                inherited = parent["settlement"].get(cls)
+                if (isinstance(rule, dict) and isinstance(inherited, dict) and "kind" in rule
+                        and rule["kind"] != inherited.get("kind", "open")):
+                    parent["settlement"].pop(cls)
+        data = _merge(parent, own)
     return data
 
 
@@ -179,6 +214,28 @@ def _run_values(shown: Path, run: dict) -> tuple[int, int, int, int]:
     return start, end, agents, seed
 
 
+def _check_change_kinds(shown: Path, rules: dict[str, SettlementRule], changes: list[RuleChange]) -> None:
+    """Every key a rule change sets is one the rule in force after it uses in each class it covers.
+
+    A change may also set an unused key back to its default (a rule then
+    equals one written afresh), as ``history_2015.toml`` does when it opens
+    a class that had conditions.
+    """
+    kinds = {cls: rule.kind for cls, rule in rules.items()}
+    for change in changes:
+        after = {cls: change.values.get("kind", kinds[cls]) for cls in change.classes}
+        for key, value in change.values.items():
+            if key == "kind" or value == RULE_DEFAULTS[key]:
+                continue
+            for cls, kind in after.items():
+                if key not in KIND_KEYS[kind]:
+                    raise ScenarioError(shown, f"rule_changes.{change.label}.{key}",
+                                        f"only keys the rule in force uses (class {cls}: kind = \"{kind}\", which "
+                                        f"uses {', '.join(KIND_KEYS[kind])}), or the key's default "
+                                        f"{RULE_DEFAULTS[key]:g}", value)
+        kinds.update(after)
+
+
 def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     """Read, resolve (``extends``) and validate a scenario file.
 
@@ -192,8 +249,13 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
         overrides: optional ``run`` values from the command line (agents, seed).
     """
     path = Path(path)
-    data = _read_toml(path.resolve(), ())
-    return scenario_from_data(data, path, hashlib.sha256(path.read_bytes()).hexdigest(), overrides)
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError, RuntimeError) as err:  # RuntimeError: a loop of symbolic links
+        raise ScenarioError(path, "", "a readable file", getattr(err, "strerror", None) or str(err)) from None
+    data = _read_toml(resolved, ())
+    raw = _read_bytes(resolved, path, "", "file")
+    return scenario_from_data(data, path, hashlib.sha256(raw).hexdigest(), overrides)
 
 
 def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dict | None = None) -> Scenario:
@@ -202,14 +264,19 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
     ``path`` names the source in error messages (a file, or the summary.json a
     run is reproduced from); ``sha256`` is recorded as the source's hash.
     """
-    data = copy.deepcopy(data)
     shown = Path(path)  # errors name the file as the user gave it
+    try:
+        data = copy.deepcopy(data)
+    except RecursionError:
+        raise ScenarioError(shown, "", "a scenario (values nested too deeply)") from None
     _check_keys(shown, "", data, TOP_KEYS)
     data.pop("extends", None)
 
     name = data.get("name", shown.stem)
-    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
-        raise ScenarioError(shown, "name", "a non-empty name without '/'", name)
+    if (not isinstance(name, str) or not name.strip() or name.startswith(".") or len(name) > MAX_NAME
+            or any(c in name for c in "/\\") or not name.isprintable()):
+        raise ScenarioError(shown, "name", f"a name of 1 to {MAX_NAME} printable characters, without '/' or '\\', "
+                                           "not starting with '.' (it names the results folder)", name)
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError(shown, "description", "a string", description)
@@ -217,6 +284,9 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
     run = dict(_check_keys(shown, "run", data.get("run", {}), RUN_KEYS))
     start, end, agents, seed = _run_values(shown, run)  # the file's own values must be valid
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    for key, value in given.items():  # a value from the command line is blamed on the command line
+        low, high = {"agents": (1_000, MAX_AGENTS), "seed": (0, 2**32 - 1)}.get(key, (-math.inf, math.inf))
+        _number("command line", f"--{key}", value, low, high, integer=True)
     if given:
         start, end, agents, seed = _run_values(shown, {**run, **given})
 
@@ -248,6 +318,9 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         for key, value in table.items():
             if key == "kind":
                 continue
+            if key not in KIND_KEYS[kind]:
+                raise ScenarioError(shown, f"settlement.{cls}.{key}", f"only keys a rule of kind = \"{kind}\" uses "
+                                                                     f"({', '.join(KIND_KEYS[kind])})", "unused key")
             high = 1.0 if key == "annual_quota_share" else 1000.0
             values[key] = _number(shown, f"settlement.{cls}.{key}", value, 0.0, high)
         rules[cls] = SettlementRule(**values)
@@ -279,6 +352,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
                 values[key] = _number(shown, f"{prefix}.{key}", value, 0.0, high)
         rule_changes.append(RuleChange(label, change_start, tuple(classes), values))
     rule_changes.sort(key=lambda c: c.start)
+    _check_change_kinds(shown, rules, rule_changes)
 
     policies_in = _check_keys(shown, "policies", data.get("policies", {}), tuple(REGISTRY))
     policy_settings = {}

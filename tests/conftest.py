@@ -54,6 +54,7 @@ SLOW_TESTS = {
     "test_run_sim_script_scenario_error", "test_attribute_writes_table_figure_and_summary",
     "test_compare_writes_table_figure_and_summary", "test_replications_add_bands",
     "test_backtest_command_writes_every_table_and_forecasts_only_after_each_window",
+    "test_attack_process",  # tests/test_attacks.py: subprocesses, signals, pools, calibration
 }
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.output import MARKER
 from sim.policies import REGISTRY
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def two_runs(tmp_path_factory):
 
 def test_run_writes_the_three_files(two_runs):
     folder = two_runs[0]
-    assert sorted(p.name for p in folder.iterdir()) == ["summary.json", "timeseries.csv", "urbanization.png"]
+    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "summary.json", "timeseries.csv", "urbanization.png"]
     assert (folder / "urbanization.png").read_bytes().startswith(PNG_SIGNATURE)
     # no temporary folders left beside the target
     assert not [p for p in folder.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
@@ -113,7 +114,7 @@ def test_replications_add_bands(tmp_path):
     assert len(set(summary["replication_seeds"])) == 3
 
 
-def test_existing_folder_needs_force(tmp_path, capsys):
+def test_existing_folder_needs_force_and_force_replaces_only_our_folders(tmp_path, capsys):
     out = tmp_path / "existing"
     out.mkdir()
     (out / "timeseries.csv").write_bytes(b"old,data\n1,2\n")
@@ -125,10 +126,19 @@ def test_existing_folder_needs_force(tmp_path, capsys):
     assert "--force" in err and str(out) in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
-    assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--out", out, "--force") == 0
-    assert sorted(p.name for p in out.iterdir()) == ["summary.json", "timeseries.csv", "urbanization.png"]
-    assert pd.read_csv(out / "timeseries.csv")["year"].tolist() == list(range(2020, 2026))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]  # no leftovers
+    # not written by this tool (no marker): --force refuses it too, before computing
+    assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--out", out, "--force") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and MARKER in err and str(out) in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    ours = tmp_path / "ours"
+    assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--out", ours) == 0
+    assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--seed", "3", "--out", ours, "--force") == 0
+    assert sorted(p.name for p in ours.iterdir()) == [MARKER, "summary.json", "timeseries.csv", "urbanization.png"]
+    assert json.loads((ours / "summary.json").read_text())["seed"] == 3
+    assert pd.read_csv(ours / "timeseries.csv")["year"].tolist() == list(range(2020, 2026))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "ours"]  # no leftovers, no lock files
 
 
 def test_default_results_folder(tmp_path, monkeypatch):
@@ -247,7 +257,8 @@ def test_compare_writes_table_figure_and_summary(tmp_path):
     code = main(["compare", str(SCENARIOS / "status_quo.toml"), str(SCENARIOS / "plan.toml"),
                  "--replications", "2", "--agents", "4000", "--out", str(out)])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.png", "summary.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "summary.json",
+                                                     "summary.md"]
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"status_quo", "plan"}
     assert {"resident_urbanization_pct_p10", "hukou_urbanization_pct_p90", "gap_pp"} <= set(table.columns)

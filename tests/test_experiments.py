@@ -11,6 +11,7 @@ import pytest
 
 from sim.calibration import CALIBRATION_FILE, FITTED, load_calibration
 from sim.cli import main
+from sim.output import MARKER
 from sim.parameters import PARAMETERS
 from sim.sensitivity import RANGES
 from tests.conftest import SCENARIOS
@@ -156,7 +157,8 @@ def test_sensitivity_writes_the_manifest(tmp_path):
     out = tmp_path / "sens"
     assert main(["sensitivity", str(STATUS_QUO), "--samples", "2", "--agents", "2000", "--workers", "1",
                  "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["indices.csv", "indices.png", "summary.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "indices.csv", "indices.png", "summary.json",
+                                                     "summary.md"]
     summary = _summary(out)
     _check_manifest(summary["provenance"], "sensitivity", [1], load_calibration().sha256)
     assert summary["runs"] == 2 * (len(RANGES) + 1)
