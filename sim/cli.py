@@ -246,13 +246,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "calibrate" and options.get("calibration_file") is not None:
             options["install"] = True
         with interrupts.deferred():  # a signal during the imports is raised after them, not inside one
-            from sim import experiments
+            from sim import experiments, model_studies
             from sim.executor import SchedulerError
             from sim.output import OutputError
             from sim.scenario import ScenarioError
 
         bad_input = (ScenarioError, OutputError, experiments.InputError, SchedulerError)
-        outcome = experiments.COMMANDS[args.command](**options, command_line=[PROG, *argv])
+        commands = {"run": experiments.run, "reproduce": experiments.reproduce, "compare": experiments.compare,
+                    "attribute": experiments.attribute, "plot": experiments.plot, "policies": experiments.policies,
+                    "calibrate": model_studies.calibrate, "install-calibration": model_studies.install_calibration,
+                    "sensitivity": model_studies.sensitivity, "bench": model_studies.bench,
+                    "backtest": model_studies.backtest}
+        outcome = commands[args.command](**options, command_line=[PROG, *argv])
         for line in outcome.warnings:
             print(line, file=sys.stderr)
         if outcome.text:
