@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -219,6 +220,7 @@ QUICK_CALIBRATION = ["calibrate", "--budget", "2", "--agents", "2000", "--worker
 def process_4_calibrate_does_not_install_unless_asked(tmp_path, capsys, monkeypatch):
     installed, _, before = _installed_copy(tmp_path)
     monkeypatch.setattr(calib, "CALIBRATION_FILE", installed)
+    committed_budget = tomllib.loads(installed.read_text(encoding="utf-8"))["meta"]["budget"]
     out = tmp_path / "fit"
     assert main([*QUICK_CALIBRATION, "--out", str(out)]) == 0
     assert {p: p.read_bytes() for p in before} == before  # the model's calibration is untouched
@@ -227,7 +229,7 @@ def process_4_calibrate_does_not_install_unless_asked(tmp_path, capsys, monkeypa
     assert main(["install-calibration", str(out)]) == 0  # the explicit step: both files
     assert installed.read_bytes() == (out / "calibration.toml").read_bytes()
     assert installed.with_name("calibration_fit.csv").read_bytes() == (out / "fit.csv").read_bytes()
-    assert "budget of 300" in capsys.readouterr().err  # a quick fit replacing a full one says so
+    assert f"budget of {committed_budget}" in capsys.readouterr().err  # a quick fit replacing a full one says so
     assert leftovers(installed.parent) == []
 
 
