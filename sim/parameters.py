@@ -203,20 +203,21 @@ _SPECS: dict[str, ParameterSpec] = {
                                      "published year (2022): the 2022 growth, 2.01 % "
                                      "(MOHURD); it slowed from 5.4 % a year in 2008-2014 to "
                                      "2.8 % in 2016-2020", "percent"),
-    "start_in_situ_share": _P(0.22, 0.0, 0.6, "assumed",
+    "start_in_situ_share": _P(0.22, 0.0, 0.6, "calibrated",
                               "share of the start year's rural-hukou town residents whose "
-                              "village became urban around them (not migrants). Calibrated "
-                              "later; provisional value from pre-2021 data: reclassification "
-                              "was at least a third of urban growth 2010-2015 (Gan et al. "
-                              "2025), about 6.8 M a year, 31 % of 1991-2010 growth "
-                              "(China Population Science 2014(2)); about half of them kept "
-                              "rural hukou: some 55-65 M of the 261 M gap of 2020", "share"),
-    "nonfarm_exit_rate_old": _P(0.15, 0.0, 1.0, "assumed",
+                              "village became urban around them (not migrants); the default "
+                              "is the pre-calibration value from pre-2021 data "
+                              "(reclassification at least a third of urban growth 2010-2015, "
+                              "Gan et al. 2025; about half of them kept rural hukou: some "
+                              "55-65 M of the 261 M gap of 2020); searched up to 0.22, above "
+                              "which the 2015 state cannot hold NBS's migrant workers living "
+                              "in towns. " + FIT_NOTE, "share"),
+    "nonfarm_exit_rate_old": _P(0.15, 0.0, 1.0, "calibrated",
                                 "yearly chance that a migrant worker aged 60 or over stops "
                                 "non-farm work (NBS counts migrant workers with no upper age "
-                                "limit). Calibrated later; provisional value that keeps the "
-                                "start's age profile (mean age 41.4, 26.4 % over 50, NBS "
-                                "2020) roughly stable", "share"),
+                                "limit); the default keeps the start's age profile (mean age "
+                                "41.4, 26.4 % over 50, NBS 2020) roughly stable. " + FIT_NOTE,
+                                "share"),
     "reclassified_hukou_share": _P(0.30, 0.0, 1.0, "calibrated",
                                    "share of reclassified villagers whose hukou is also "
                                    "converted (village-to-neighbourhood committees, land "
