@@ -23,7 +23,6 @@ import time
 import tomllib
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from sim import calibration as calib

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.streams import STREAMS, Streams
+from sim.streams import Streams
 
 
 def test_same_seed_same_draws_and_prefix_stable():
