@@ -79,6 +79,12 @@ def _start(command_line, calibration, uncalibrated) -> tuple[Provenance, Calibra
     return provenance, cal
 
 
+def _manifest_keys(manifest: dict) -> dict:
+    """The manifest under ``provenance``, and the keys that ``summary.json`` carried at top level before it."""
+    return {key: manifest[key] for key in ("package_versions", "git_commit", "wall_time_seconds")} | {
+        "provenance": manifest}
+
+
 # ----------------------------------------------------------------------------- run and reproduce
 def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, agents: int | None = None,
         replications: int = 1, workers: int | None = None, scheduler: str | None = None, engine: str = "vector",
@@ -113,8 +119,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
                                    if draws is not None else {}),
             "start_year": loaded.start_year, "end_year": loaded.end_year,
             "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
-            "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
-            "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+            **_manifest_keys(manifest),
         }
         note = (f"{loaded.agents:,} agents ({summary['persons_per_agent']:,.0f} persons each), "
                 f"{len(seeds) - len(failed)} replication(s), seed {loaded.seed}; official points: NBS, census 2020")
@@ -246,8 +251,7 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
                           for n, p, s in zip(names, scenarios, loaded)],
             "seed": seed, "replication_seeds": result.seeds, "replications": len(result.seeds), "agents": agents,
             "engine": "vector", "calibration_file_sha256": cal.sha256 if cal else None,
-            "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
-            "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+            **_manifest_keys(manifest),
         }
         with claim.writing() as folder:
             output.write_timeseries(folder / "comparison.csv", table)
@@ -285,8 +289,7 @@ def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, y
             "year": result.year, "shapley_method": result.method, "seed": seed, "replication_seeds": result.seeds,
             "agents": agents, "total_effect_per_replication": result.total.tolist(),
             "calibration_file_sha256": cal.sha256 if cal else None,
-            "package_versions": manifest["package_versions"], "git_commit": manifest["git_commit"],
-            "wall_time_seconds": manifest["wall_time_seconds"], "provenance": manifest,
+            **_manifest_keys(manifest),
         }
         with claim.writing() as folder:
             output.write_timeseries(folder / "attribution.csv", table)

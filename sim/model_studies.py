@@ -63,15 +63,20 @@ def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, work
         lines.append(f"-> {target} (not installed: `run_sim.py install-calibration {target}` makes it the "
                      "model's calibration)")
     else:
-        try:
-            warnings = calib.install_calibration(target, cal_path)
-        except calib.CalibrationError:
-            raise
-        except Exception as err:
-            raise InstallError(f"installing the calibration into {cal_path} failed ({type(err).__name__}: {err}); "
-                               f"it is unchanged; the fit is complete in {target}") from None
+        warnings = _install(target, cal_path, f"; the fit is complete in {target}")
         lines.append(f"-> {target}, installed as {cal_path}")
     return Outcome("\n".join(lines), warnings=warnings)
+
+
+def _install(results: Path, cal_path: Path, where_fit: str = "") -> list[str]:
+    """Install the fit in ``results`` as ``cal_path``; any failure but a bad file is one ``InstallError`` line."""
+    try:
+        return calib.install_calibration(results, cal_path)
+    except calib.CalibrationError:
+        raise
+    except Exception as err:
+        raise InstallError(f"installing the calibration into {cal_path} failed ({type(err).__name__}: {err}); "
+                           f"it is unchanged{where_fit}") from None
 
 
 def install_calibration(results: Path, *, calibration_file: Path | None = None, command_line=()) -> Outcome:
@@ -79,13 +84,7 @@ def install_calibration(results: Path, *, calibration_file: Path | None = None, 
     cal_path = calibration_file or calib.CALIBRATION_FILE
     if cal_path.is_dir() or not cal_path.parent.is_dir():
         raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
-    try:
-        warnings = calib.install_calibration(results, cal_path)
-    except calib.CalibrationError:
-        raise
-    except Exception as err:
-        raise InstallError(f"installing the calibration into {cal_path} failed ({type(err).__name__}: {err}); "
-                           "it is unchanged") from None
+    warnings = _install(results, cal_path)
     return Outcome(f"installed {results} as {cal_path} (and {calib.fit_path(cal_path).name})", warnings=warnings)
 
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from sim.households import ADULT_AGE
 from sim.state import ORIGIN, RURAL, URBAN
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import UrbanizationModel
 
-ADULT_AGE = 16
 WORKER_MIN_AGE = 16  # NBS: migrant workers have no upper age limit
 
 

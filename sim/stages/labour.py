@@ -22,10 +22,9 @@ from sim import datasets
 from sim.cities import COUNTY
 from sim.decisions import EDUCATION_WAGE
 from sim.households import mask_of
-from sim.population import insured_share
+from sim.population import WORKING_AGES, insured_share  # ages at which villagers take up non-farm work
 from sim.state import ORIGIN
 
-WORKING_AGES = (16, 64)  # ages at which villagers take up non-farm work
 WORKER_MIN_AGE = 16  # migrant workers: 16 and over, no upper limit (NBS)
 EXIT_AGE = 60  # from this age migrant workers may stop non-farm work
 WAGE_RATIO_BOUNDS = (0.5, 2.0)  # jobs/worker ratio within which wages respond

@@ -29,10 +29,10 @@ import numpy as np
 from sim import datasets, destinations
 from sim.decisions import leave_probability
 from sim.households import ADULT_AGE, children_of, convert, has_school_children, mask_of, move_children
+from sim.population import WORKING_AGES
 from sim.state import ORIGIN, RURAL
 
 COLLEGE_AGE = 18
-WORKING_AGES = (16, 64)
 
 
 def run(m) -> None:
