@@ -67,7 +67,7 @@ class MigrantAgent(MigrantWorker):
         if decision == "return":  # a rural-hukou town resident goes home
             return return_probability(age=self.age, unemployed=self.works and not self.employed,
                                       left_behind_children=bool(m.inputs["left_behind"][self.row]),
-                                      land=self.land_rights, params=prm) * datasets.shock("return", m.year)
+                                      land=self.land_rights, params=prm) * datasets.shock("return", m.year, prm)
         if decision == "return_place":  # ... to the county town rather than the village
             return lev.return_to_county_share
         # 6 leave and choose
@@ -77,7 +77,7 @@ class MigrantAgent(MigrantWorker):
             origin = self._get("origin")
             return leave_probability(logsum=self._logsum(), rural_income=float(m.rural_income[origin]),
                                      age=self.age, education=int(self._get("education")),
-                                     params=prm) * datasets.shock("leave", m.year)
+                                     params=prm) * datasets.shock("leave", m.year, prm)
         if decision == "relocate":  # an unemployed migrant looks for work in another city
             return prm["relocate_if_unemployed"]
         if decision == "children":  # a leaver's children come along (school places)

@@ -69,7 +69,17 @@ FITTED = {
     "start_in_situ_share": (0.0, 0.22),  # above ~0.24 the 2015 state cannot hold NBS's 进城 workers
     "nonfarm_exit_rate_old": (0.0, 0.5),
     "reclassification_driver_elasticity": (0.0, 1.5),
+    # the 2020 pandemic shocks: fitted only by a window that includes 2020 (``fitted_for``)
+    "pandemic_leave_factor_2020": (0.2, 1.0),
+    "pandemic_return_factor_2020": (1.0, 4.0),
 }
+PANDEMIC = ("pandemic_leave_factor_2020", "pandemic_return_factor_2020")
+
+
+def fitted_for(window: Window) -> dict[str, tuple[float, float]]:
+    """The parameters a window fits: ``FITTED``, less the 2020 shock sizes when 2020 is not in the window
+    (no data before 2020 can show them; they keep their prior values)."""
+    return {k: v for k, v in FITTED.items() if 2020 in window.fit_years or k not in PANDEMIC}
 FIT_YEARS = DEFAULT_WINDOW.fit_years
 BATCH = 4  # trials asked from the sampler per round
 ACCEPT_QUANTILE = 0.90
@@ -112,11 +122,12 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(40, max(10, budget // 5)))
     study = optuna.create_study(sampler=sampler, direction="minimize")
     run_seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(seeds_per_trial)]
+    searched = fitted_for(window)
     batch = BATCH  # fixed, so that the trials do not depend on --workers or --scheduler
     trials: list[tuple[dict[str, float], float]] = []
     while len(trials) < budget:
         asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
-        vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in FITTED.items()} for t in asked]
+        vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in searched.items()} for t in asked]
         series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
                           scheduler=scheduler, progress=f"calibration {len(trials)}/{budget}")
         for trial, vector, ts in zip(asked, vectors, series):
@@ -126,7 +137,7 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     best_vector, best_loss = min(trials, key=lambda t: t[1])
     from scipy import stats  # here: scipy.stats costs a run that does not calibrate 0.4 s to import
 
-    bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(FITTED))
+    bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(searched))
     accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
     best_series = history_series(best_vector, run_seeds, agents, window)
     return CalibrationResult(best_vector, best_loss, target_losses(best_series, window), accepted, trials, seed,

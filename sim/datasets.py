@@ -180,14 +180,25 @@ def reclassification_driver(year: int, growth_after_data: float) -> float:
 @lru_cache(maxsize=None)
 def _shocks() -> dict[tuple[int, str], float]:
     table = pd.read_csv(DATA_DIR / "shocks.csv")
-    return {(int(r.year), str(r.process)): float(r.factor) for r in table.itertuples()}
+    return {(int(r.year), str(r.process)): float(r.share_of_2020) for r in table.itertuples()}
 
 
 SHOCK_PROCESSES = ("leave", "return", "reclassify")
+# the calibrated size of each process's 2020 shock (a factor on its yearly probability; none for reclassify)
+SHOCK_SIZE_PARAMETERS = {"leave": "pandemic_leave_factor_2020", "return": "pandemic_return_factor_2020"}
 
 
-def shock(process: str, year: int) -> float:
-    """The dated exogenous factor on ``process`` in ``year`` (``shocks.csv``; 1 when none)."""
+def shock(process: str, year: int, params) -> float:
+    """The dated exogenous factor on ``process`` in ``year``: 1 when none.
+
+    ``shocks.csv`` dates the pandemic years and gives each year's shock as a
+    share of the 2020 one; the 2020 size is a calibrated parameter
+    (``SHOCK_SIZE_PARAMETERS``), so a year with share ``s`` has the factor
+    ``1 + s * (size - 1)``.
+    """
     if process not in SHOCK_PROCESSES:
         raise KeyError(f"no shock process {process!r}")
-    return _shocks().get((int(year), process), 1.0)
+    share = _shocks().get((int(year), process), 0.0)
+    if share == 0.0:
+        return 1.0
+    return 1.0 + share * (float(params[SHOCK_SIZE_PARAMETERS[process]]) - 1.0)

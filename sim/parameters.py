@@ -184,6 +184,18 @@ _SPECS: dict[str, ParameterSpec] = {
                                 "real GDP growth for years after the last published "
                                 "figure (2024); near current medium-term projections",
                                 "percent"),
+    "pandemic_leave_factor_2020": _P(0.6, 0.2, 1.0, "calibrated",
+                                     "factor on the yearly probability of leaving in 2020, the first "
+                                     "pandemic year; later years carry assumed shares of it "
+                                     "(sim/data/shocks.csv). Fitted to the 2020 migrant-worker stocks "
+                                     "where the fit window includes 2020; otherwise its prior value, "
+                                     "a back-of-envelope from the 2020 falls in those stocks. "
+                                     + FIT_NOTE, "ratio"),
+    "pandemic_return_factor_2020": _P(1.5, 1.0, 4.0, "calibrated",
+                                      "factor on the yearly probability of returning home in 2020 "
+                                      "(about 19 M returned and stayed, MARA); later years carry assumed "
+                                      "shares of it (sim/data/shocks.csv). Fitted with the departure "
+                                      "factor where the fit window includes 2020. " + FIT_NOTE, "ratio"),
     # --- in-situ urbanization and other conversions ---------------------------
     "reclassification_rate": _P(0.0244, 0.0, 0.2, "calibrated",
                                 "yearly share of village residents whose place becomes "

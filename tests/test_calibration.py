@@ -121,3 +121,14 @@ def test_calibration_error_names_file_and_key_and_crosses_processes(tmp_path):
     assert str(info.value).startswith(f"{path}: best.settle_intercept: expected a value for every fitted parameter")
     again = pickle.loads(pickle.dumps(info.value))
     assert type(again) is CalibrationError and str(again) == str(info.value)
+
+
+def test_a_window_that_ends_before_2020_does_not_search_the_pandemic_shocks():
+    # no data before 2020 can show the 2020 shock, so only windows that include 2020 fit its size
+    from sim.calibration import PANDEMIC, fitted_for
+    from sim.targets import DEFAULT_WINDOW, Window
+
+    assert set(PANDEMIC) <= set(fitted_for(DEFAULT_WINDOW))
+    early = Window(DEFAULT_WINDOW.history, (2016, 2017))
+    assert not set(PANDEMIC) & set(fitted_for(early))
+    assert set(fitted_for(early)) | set(PANDEMIC) == set(FITTED)

@@ -102,5 +102,11 @@ def test_pandemic_shocks_are_dated_and_sourced():
     table = datasets.pd.read_csv(datasets.DATA_DIR / "shocks.csv")
     assert set(table["process"]) <= set(datasets.SHOCK_PROCESSES)
     assert table["basis"].str.len().gt(20).all()
-    assert datasets.shock("leave", 2020) < 1 < datasets.shock("return", 2020)
-    assert datasets.shock("leave", 2019) == datasets.shock("leave", 2024) == 1.0
+    assert set(table["kind"]) <= {"fitted", "data", "assumed"}
+    prm = {"pandemic_leave_factor_2020": 0.5, "pandemic_return_factor_2020": 2.0}
+    # the 2020 factors are the calibrated sizes themselves
+    assert datasets.shock("leave", 2020, prm) == 0.5 and datasets.shock("return", 2020, prm) == 2.0
+    # a later year with share s of the 2020 shock: 1 + s (size - 1), so between no shock and the 2020 one
+    assert 0.5 < datasets.shock("leave", 2022, prm) < 1 < datasets.shock("return", 2022, prm) < 2.0
+    assert datasets.shock("leave", 2019, prm) == datasets.shock("leave", 2024, prm) == 1.0
+    assert datasets.shock("reclassify", 2020, prm) == 1.0  # in the driver, not a factor

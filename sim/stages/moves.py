@@ -53,7 +53,7 @@ def run(m) -> None:
     candidates = alive & rural & not_moved & at_home & (age >= ADULT_AGE)
     candidates[college] = False
     cand = np.flatnonzero(candidates)
-    shock = datasets.shock("leave", year)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
+    shock = datasets.shock("leave", year, prm)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
     leavers = m.decide("leave", cand, lambda: leave_probability(
         logsum=m.choice_logsum[group[cand]], rural_income=m.rural_income[p.origin[cand]],
         age=age[cand], education=p.education[cand], params=prm) * shock)

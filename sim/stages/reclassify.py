@@ -40,7 +40,7 @@ def yearly_rate(m) -> float:
     prm = m.params
     driver = datasets.reclassification_driver(m.year, prm["built_up_growth_after_data"])
     effect = driver ** prm["reclassification_driver_elasticity"]
-    return (prm["reclassification_rate"] * effect * datasets.shock("reclassify", m.year)
+    return (prm["reclassification_rate"] * effect * datasets.shock("reclassify", m.year, prm)
             * m.levers.reclassification_factor)
 
 

@@ -28,7 +28,7 @@ def run(m) -> None:
     rows = np.flatnonzero(candidates)
     m.inputs["left_behind"] = left_behind = count_children(p, children_of(p, m.families, candidates, with_parent=False)) > 0
     unemployed = p.view("works") & ~p.view("employed")
-    shock = datasets.shock("return", year)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
+    shock = datasets.shock("return", year, prm)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
     returners = m.decide("return", rows, lambda: return_probability(
         age=age[rows], unemployed=unemployed[rows], left_behind_children=left_behind[rows],
         land=p.land[rows], params=prm) * shock)
