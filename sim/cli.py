@@ -202,8 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
                 out=(None, "results folder (default results/sensitivity-<scenario>)"))
 
     back = sub.add_parser("backtest", help="hindcasts from origins before 2020 against naive forecasts")
-    back.add_argument("--budget", type=_positive_int, default=120,
-                      help="calibration trials per origin (default 120)")
+    back.add_argument("--budget", type=_positive_int, default=80,
+                      help="trials of each calibration search (default 80)")
+    back.add_argument("--searches", type=_positive_int, default=3,
+                      help="independent calibration searches per origin, their accepted sets pooled (default 3)")
     add_options(back, "agents", "replications", "seed", "out", "force", "workers", "scheduler", "debug",
                 agents=(20_000, "agents per run (default 20,000)"),
                 replications=(12, "replications of each hindcast (default 12)"),

@@ -57,8 +57,8 @@ def test_backtest_command_writes_every_table_and_forecasts_only_after_each_windo
     from sim.cli import main
 
     out = tmp_path / "bt"
-    assert main(["backtest", "--budget", "4", "--agents", "3000", "--replications", "2", "--workers", "1",
-                 "--out", str(out)]) == 0
+    assert main(["backtest", "--budget", "4", "--searches", "1", "--agents", "3000", "--replications", "2",
+                 "--workers", "1", "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} >= {"forecasts.csv", "errors.csv", "mae.csv", "fits.csv", "summary.md",
                                                 "summary.json", "backtest.png"}
     forecasts = pd.read_csv(out / "forecasts.csv")
@@ -68,3 +68,35 @@ def test_backtest_command_writes_every_table_and_forecasts_only_after_each_windo
     errors = pd.read_csv(out / "errors.csv")
     np.testing.assert_allclose(errors["error"], errors["forecast"] - errors["observed"])
     assert errors["year"].max() == 2020
+
+
+def test_calibration_searches_have_distinct_reproducible_seeds():
+    # pooled searches must be independent (distinct seeds) and the backtest reproducible for its seed
+    seeds = backtest.calibration_seeds(2010, 3)
+    assert seeds[0] == 2010 and len(set(seeds)) == 3
+    assert seeds == backtest.calibration_seeds(2010, 3) and backtest.calibration_seeds(2010, 1) == [2010]
+
+
+def test_a_hindcast_draws_from_every_search_accepted_set(monkeypatch):
+    """Two searches that accept different vectors: the replications' calibration is their union."""
+    from types import SimpleNamespace
+
+    calls = []
+
+    def fake_calibrate(budget, seed, agents, **kwargs):
+        calls.append(seed)
+        return SimpleNamespace(best={"x": seed}, best_loss=float(seed % 7), accepted=[({"x": seed}, 0.0)],
+                               best_series=None)
+
+    seen = {}
+
+    def fake_specs(scenario, seeds, agents, calibration=None):
+        seen["accepted"] = calibration.accepted
+        raise StopIteration  # stop before running the model: only the pooling is under test
+
+    monkeypatch.setattr(backtest, "calibrate", fake_calibrate)
+    monkeypatch.setattr(backtest.ensemble, "replication_specs", fake_specs)
+    with pytest.raises(StopIteration):
+        backtest.hindcast(backtest.ORIGINS[1], budget=2, agents=1000, replications=2, seed=5, searches=2)
+    assert calls == backtest.calibration_seeds(5, 2)
+    assert seen["accepted"] == tuple({"x": s} for s in calls)
