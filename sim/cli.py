@@ -273,14 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "calibrate" and options.get("calibration_file") is not None:
             options["install"] = True
         with interrupts.deferred():  # a signal during the imports is raised after them, not inside one
-            from sim import design, experiments, model_studies
+            from sim import design, experiments, model_studies, plot_runs
             from sim.executor import SchedulerError
             from sim.output import OutputError
             from sim.scenario import ScenarioError
 
         bad_input = (ScenarioError, OutputError, experiments.InputError, SchedulerError)
         commands = {"run": experiments.run, "reproduce": experiments.reproduce, "compare": experiments.compare,
-                    "attribute": experiments.attribute, "plot": experiments.plot, "policies": experiments.policies,
+                    "attribute": experiments.attribute, "plot": plot_runs.plot, "policies": experiments.policies,
                     "calibrate": model_studies.calibrate, "install-calibration": model_studies.install_calibration,
                     "sensitivity": model_studies.sensitivity, "bench": model_studies.bench,
                     "backtest": model_studies.backtest, "design": design.design_command}

@@ -1,7 +1,8 @@
 """The experiments behind the commands: each loads its inputs, runs, and writes its results whole.
 
 One function per command that runs scenarios (``run``, ``reproduce``,
-``compare``, ``attribute``) or reads results (``plot``, ``policies``); the
+``compare``, ``attribute``) or lists the measures (``policies``); ``plot`` is in
+``sim.plot_runs``, ``design`` in ``sim.design``; the
 commands that study the model itself (``calibrate``, ``install-calibration``,
 ``sensitivity``, ``bench``, ``backtest``) are in ``sim.model_studies``. Each
 takes the command's options as keyword arguments and returning an ``Outcome`` (text for
@@ -314,10 +315,7 @@ def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, y
     return Outcome(f"{text}\n-> {target}")
 
 
-# ----------------------------------------------------------------------------- plot and policies
-from sim.plot_runs import plot  # noqa: E402,F401 - the plot command lives in its own module
-
-
+# ----------------------------------------------------------------------------- policies (plot: sim.plot_runs)
 def policies(*, command_line=()) -> Outcome:
     """Every measure: article, key phrase, levers, sizes with source and range, reasoned expectations."""
     from sim.policies import NEGLIGIBLE_PP, article_number, policy_table

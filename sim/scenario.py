@@ -381,7 +381,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         if enabled:
             policy_settings[policy] = settings
 
-    targets = parse_targets(shown, data.get("targets", []), start, end)
+    targets = parse_targets(shown, data.get("targets", []), start, end, ScenarioError)
     resolved = copy.deepcopy(data)
     resolved["name"] = name
     resolved["run"] = {"start_year": start, "end_year": end, "agents": agents, "seed": seed}

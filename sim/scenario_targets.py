@@ -61,10 +61,8 @@ class Target:
                 "reason": self.reason}
 
 
-def parse_targets(path, entries: object, start: int, end: int) -> tuple[Target, ...]:
-    """The ``[[targets]]`` of a scenario file, validated; ScenarioError naming ``targets[i].key`` otherwise."""
-    from sim.scenario import ScenarioError  # here: sim.scenario imports this module
-
+def parse_targets(path, entries: object, start: int, end: int, ScenarioError) -> tuple[Target, ...]:  # noqa: N803
+    """The ``[[targets]]`` of a scenario file, validated; ``ScenarioError`` (sim.scenario's) naming ``targets[i].key``."""
     if not isinstance(entries, list):
         raise ScenarioError(path, "targets", "an array of tables ([[targets]])", type(entries).__name__)
     out = []
