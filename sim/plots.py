@@ -119,9 +119,9 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
     bottom.set_ylim(min(g.min() for g in gaps) - 1.5, max(g.max() for g in gaps) + 1.0)
     end = max(int(ts["year"].max()) for _, ts in runs)
     years = list(range(min(OFFICIAL_YEARS), end + 1))
-    bottom.set_xticks(years if len(years) <= 16 else years[::5])
-    longest = max(len(name) for name, _ in runs)
-    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 2.5 + 0.12 * longest * len(years) / 16)  # end labels inside
+    bottom.set_xticks(years if len(years) <= 8 else years[::2] if len(years) <= 16 else years[::5])
+    longest = max(len(name) for name, _ in runs) + 10  # "name: 19.1 pp"
+    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 0.3 + longest * len(years) / 66)  # end labels inside the axes
     fig.tight_layout()
     _save(fig, path)
 
