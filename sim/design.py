@@ -17,9 +17,13 @@ over the targets (how far the worst target lies on the good side, in points).
 3. Verify, backward: drop each measure of that set, the smallest effect
    first, whenever the set without it still reaches the probability (each
    such set is run, so the reported probability is measured, not predicted).
+4. Strength: for the measure of the set with the smallest effect, the least
+   strength (within its declared bounds, 0 to the plan's) at which the set
+   still reaches the probability: a root of probability minus the wanted one
+   found by ``scipy.optimize.brentq`` (to 0.05), kept only as a strength that
+   was run and met it.
 
-Strengths are searched at the ends of each measure's declared ranges; no
-continuous optimizer is needed for that. The plan itself is run too, for
+Sizes are searched at the ends of each measure's declared ranges. The plan itself is run too, for
 reference. The number of runs is reported; the same seed gives the same
 search. Results are written whole or not at all (``design.csv``,
 ``summary.md``, ``summary.json``).
@@ -46,8 +50,14 @@ SETTINGS = ("plan", "low", "high")  # a measure as the plan sets it, or with its
 
 
 def measure_setting(plan: Scenario, measure: str, setting: str) -> dict:
-    """The measure's settings: as in the plan, or with every size of it at the ``setting`` end of its range."""
+    """The measure's settings: as in the plan, or with every size of it at the ``setting`` end of its range.
+
+    A setting may end in ``@x``: the measure at strength x (0..1) instead of the plan's.
+    """
+    setting, _, strength = setting.partition("@")
     base = dict(plan.policy_settings[measure])
+    if strength:
+        base["strength"] = float(strength)
     if setting == "plan":
         return base
     return {**base, **{key: getattr(spec, setting) for key, spec in REGISTRY[measure].params.items()}}
@@ -155,12 +165,41 @@ def search(plan: Scenario, targets: list[Target], wanted: float, seed: int, repl
             (e,) = s.run([trial], "backward")
             if e.probability >= wanted:
                 found = e
+    if found is not None and found.chosen:
+        found = _least_strength(s, found, min((m for m, _ in found.chosen),
+                                              key=lambda m: (s.design.effects[m][1], measures.index(m))))
     s.design.found = found
     return s.design
 
 
+def _least_strength(s: Search, found: Evaluated, measure: str) -> Evaluated:
+    """The found set with ``measure`` at the least strength that still meets the probability (step 4)."""
+    from scipy.optimize import brentq  # here: only a search that found a set needs it
+
+    setting = dict(found.chosen)[measure]
+    top = float(measure_setting(s.plan, measure, setting).get("strength", 1.0))
+    others = [c for c in found.chosen if c[0] != measure]
+    met = {top: found}
+
+    def gap(strength: float) -> float:
+        (e,) = s.run([tuple(others + [(measure, f"{setting}@{strength:.4f}")])], "strength")
+        if e.probability >= s.design.wanted:
+            met[strength] = e
+        return e.probability - s.design.wanted + 1e-9  # >= 0: meets
+
+    if gap(0.0) >= 0:  # cannot happen after step 3, which dropped a measure the set can do without
+        return met[0.0]
+    brentq(gap, 0.0, top, xtol=0.05)
+    return met[min(met)]
+
+
 def _describe(e: Evaluated) -> str:
-    return ", ".join(f"{m}" + ("" if v == "plan" else f" (sizes at the {v} end)") for m, v in e.chosen) or "no measure"
+    def one(m: str, v: str) -> str:
+        sizes, _, strength = v.partition("@")
+        notes = ([] if sizes == "plan" else [f"sizes at the {sizes} end"]) + \
+            ([f"strength {float(strength):.2f}"] if strength else [])
+        return m + (f" ({', '.join(notes)})" if notes else "")
+    return ", ".join(one(m, v) for m, v in e.chosen) or "no measure"
 
 
 def summary_markdown(plan: str, d: Design, agents: int) -> str:

@@ -106,3 +106,21 @@ def test_attribute_refuses_a_year_the_base_does_not_reach_and_a_start_year_diffe
         attribute(plan, dataclasses.replace(base, start_year=2015, end_year=2025), seed=1, replications=1,
                   agents=2_000)
     assert not out.exists()
+
+
+def test_a_measure_the_base_has_and_the_plan_drops_is_a_term(tmp_path):
+    # the base enables a measure the plan leaves out: the empty coalition must keep it (it is the base), and
+    # the term removes it
+    plan, base = _mega_open_plan(tmp_path)
+    base = dataclasses.replace(base, policy_settings={"points_reform": {}})
+    terms = differences(plan, base)
+    assert "points_reform" in terms
+    assert with_terms(base, plan, [], "empty").policy_settings == {"points_reform": {}}
+    assert "points_reform" not in with_terms(base, plan, terms, "full").policy_settings
+
+
+def test_five_or_more_scenarios_get_distinct_line_styles():
+    from sim.plots import _style
+
+    styles = {(s["linestyle"], s["marker"]) for s in map(_style, range(8))}
+    assert len(styles) == 8
