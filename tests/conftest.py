@@ -59,6 +59,7 @@ SLOW_TESTS = {
     "test_years_after_the_reported_one_change_nothing_before_it",
     "test_compare_in_2030_writes_every_replication_and_its_paired_difference",
     "test_attribution_total_equals_the_compared_total_with_a_settlement_difference",
+    "test_design_finds_the_one_measure_that_narrows_the_gap",  # tests/test_scenario_targets_design.py: two searches
 }
 
 
