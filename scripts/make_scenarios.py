@@ -6,8 +6,10 @@
 
 Derived files: plan_without_<measure>.toml for each measure (leave one out),
 hukou_rules_only.toml (article 6), services_only.toml (articles 7-10),
-plan_accelerated.toml (every measure at full strength from 2021) and
-plan_to_2035.toml (the plan carried to 2035). status_quo.toml and plan.toml are
+plan_accelerated.toml (every measure at full strength from 2021),
+plan_to_2035.toml (the plan carried to 2035) and status_quo_to_2035.toml (its
+base). The hand-written plan.toml declares the plan's own targets
+([[targets]], article 五), which every file extending it inherits. status_quo.toml and plan.toml are
 written by hand.
 """
 
@@ -61,6 +63,11 @@ def derived() -> dict[str, str]:
         HEADER + "# The plan carried to 2035 (births, deaths and growth after 2024 as in docs/ODD.md, 6.1).\n"
         'extends = "plan.toml"\nname = "plan_to_2035"\n'
         'description = "The plan, all measures from July 2022, run to 2035"\n'
+        "\n[run]\nend_year = 2035\n")
+    files["status_quo_to_2035.toml"] = (
+        HEADER + "# The status quo carried to 2035: the base to compare plan_to_2035.toml with in any year.\n"
+        'extends = "status_quo.toml"\nname = "status_quo_to_2035"\n'
+        'description = "The settlement rules in force at the end of 2020, carried on to 2035"\n'
         "\n[run]\nend_year = 2035\n")
     return files
 

@@ -320,6 +320,7 @@ def _temporary_copy(data: bytes, beside: Path) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        output.umask_mode(name)  # installed files readable as the user's umask allows, like any file written
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

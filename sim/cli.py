@@ -79,6 +79,16 @@ def _scheduler(text: str) -> str:
     return text
 
 
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1], got {text!r}")
+    return value
+
+
 def _replications(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_REPLICATIONS:
@@ -161,11 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
                 replications=(10, "replications per scenario (default 10)"),
                 seed=(None, "random seed shared by all scenarios (default: the first's)"),
                 agents=(None, "agents (default: the first scenario's)"))
+    cmp_.add_argument("--year", type=int, help="year reported (default: the scenarios' common end year); every "
+                                              "scenario must reach it")
 
-    att = sub.add_parser("attribute", help="split the plan's effect on the 2025 gap among its measures")
+    att = sub.add_parser("attribute", help="split the plan's effect on a year's gap among its measures and every "
+                                           "other difference from the base")
     att.add_argument("plan", type=Path, help="scenario with the measures to attribute")
     att.add_argument("--base", type=Path, help="reference scenario (default: status_quo.toml beside the plan)")
-    att.add_argument("--year", type=int, default=2025, help="year whose gap is attributed (default 2025)")
+    att.add_argument("--year", type=int, help="year whose gap is attributed (default: the common end year of plan "
+                                             "and base); both must reach it")
     add_options(att, "replications", "seed", "agents", "out", "force", "fixed_parameters", *RUNS,
                 replications=(10, "replications (and sampled orders of measures) (default 10)"),
                 seed=(None, "random seed (default: the plan's)"),
@@ -223,8 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="overlay the urbanization curves of finished runs")
     plot.add_argument("results", type=Path, nargs="+", help="results folders written by 'run'")
-    plot.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    plot.add_argument("--out", type=Path, required=True, help="file to write: .png, .pdf or .svg (the format)")
     add_options(plot, "force", "debug", force=(False, "replace an existing file"))
+
+    des = sub.add_parser("design", help="the smallest set of the plan's measures that meets targets with a "
+                                        "chosen probability")
+    des.add_argument("plan", type=Path, help="scenario whose measures are searched")
+    des.add_argument("--target", action="append", metavar="Q OP V@YEAR",
+                     help="a target such as gap_pp<=17.5@2025 (repeatable; default: the plan's [[targets]])")
+    des.add_argument("--probability", type=_probability, default=0.8,
+                     help="chance over replications a set must reach for every target at once (default 0.8)")
+    add_options(des, "agents", "replications", "seed", "out", "force", "fixed_parameters", *RUNS,
+                agents=(20_000, "agents per run (default 20,000)"),
+                replications=(8, "replications per evaluated set (default 8)"),
+                seed=(None, "random seed (default: the plan's)"),
+                out=(None, "results folder (default results/design-<plan name>)"))
 
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
     add_options(pol, "debug")
@@ -248,17 +275,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "calibrate" and options.get("calibration_file") is not None:
             options["install"] = True
         with interrupts.deferred():  # a signal during the imports is raised after them, not inside one
-            from sim import experiments, model_studies
+            from sim import design, experiments, model_studies, plot_runs
             from sim.executor import SchedulerError
             from sim.output import OutputError
             from sim.scenario import ScenarioError
 
         bad_input = (ScenarioError, OutputError, experiments.InputError, SchedulerError)
         commands = {"run": experiments.run, "reproduce": experiments.reproduce, "compare": experiments.compare,
-                    "attribute": experiments.attribute, "plot": experiments.plot, "policies": experiments.policies,
+                    "attribute": experiments.attribute, "plot": plot_runs.plot, "policies": experiments.policies,
                     "calibrate": model_studies.calibrate, "install-calibration": model_studies.install_calibration,
                     "sensitivity": model_studies.sensitivity, "bench": model_studies.bench,
-                    "backtest": model_studies.backtest}
+                    "backtest": model_studies.backtest, "design": design.design_command}
         outcome = commands[args.command](**options, command_line=[PROG, *argv])
         for line in outcome.warnings:
             print(line, file=sys.stderr)

@@ -1,41 +1,29 @@
-"""Compare scenarios and attribute the plan's effect to its measures.
+"""Compare scenarios in any year, with paired differences (attribution: ``sim.attribution``).
 
 Every scenario in a comparison runs with the same replication seeds, and each
 decision draws from its own seeded stream (``sim.streams``), so differences are
 paired: a scenario compared with itself differs by exactly zero, and the noise
-in a difference is far smaller than the noise in either scenario.
-
-Attribution (``attribute``) splits the plan's effect on a year's gap (against
-the status quo) among the plan's measures two ways:
-
-- leave-one-out: the plan with all measures minus the plan without measure i;
-- Shapley values: the average marginal contribution of measure i over orders
-  in which measures are added to the status quo. Exact (every coalition) for
-  at most ``MAX_EXACT_MEASURES`` measures; otherwise sampled, one random order
-  per replication (the sum of a sample's contributions telescopes to the total
-  effect, so the estimates add up to the estimated total exactly).
-
-Intervals are 90 % t-intervals of the mean over replications.
+in a difference is far smaller than the noise in either scenario. Scenarios
+run to their common end year (a year changes nothing in the years before it);
+the reported year (``--year``, default that end year) must be one every
+scenario reaches. Intervals are 90 % t-intervals of the mean over replications.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.calibration import Calibration, with_drawn_parameters
+from sim.calibration import Calibration
 from sim.ensemble import BAND, RATE_COLUMNS, replication_seeds, replication_specs
 from sim.executor import map_jobs
-from sim.policies import REGISTRY
 from sim.runs import RunSpec, execute
 from sim.scenario import Scenario
 
-MAX_EXACT_MEASURES = 6
 CONFIDENCE = 0.90
 
 
@@ -73,6 +61,7 @@ class Comparison:
     years: np.ndarray
     rates: np.ndarray  # (scenario, seed, year, rate)
     seeds: list[int]
+    year: int | None = None  # the reported year (default: the last)
 
     def table(self) -> pd.DataFrame:
         """Median and p10/p90 per scenario and year (comparison.csv)."""
@@ -89,8 +78,32 @@ class Comparison:
                 rows.append(row)
         return pd.DataFrame(rows)
 
+    def replications_table(self) -> pd.DataFrame:
+        """Tidy (replications.csv): each scenario, replication, year and rate, and its paired difference from the base."""
+        rows = []
+        for i, name in enumerate(self.names):
+            for r, seed in enumerate(self.seeds):
+                for t, year in enumerate(self.years):
+                    for j, col in enumerate(RATE_COLUMNS):
+                        value = self.rates[i, r, t, j]
+                        rows.append({"scenario": name, "replication": r, "seed": seed, "year": int(year),
+                                     "quantity": col, "value": value, "base": self.names[0],
+                                     "difference_from_base": value - self.rates[0, r, t, j]})
+        return pd.DataFrame(rows)
+
+    def differences(self) -> pd.DataFrame:
+        """Mean paired difference from the base and its 90 % interval, per scenario, year and rate."""
+        rows = []
+        for i, name in enumerate(self.names[1:], start=1):
+            for t, year in enumerate(self.years):
+                for j, col in enumerate(RATE_COLUMNS):
+                    mean, lo, hi = mean_interval(self.rates[i, :, t, j] - self.rates[0, :, t, j])
+                    rows.append({"scenario": name, "year": int(year), "quantity": col,
+                                 "mean": mean, "lo90": lo, "hi90": hi})
+        return pd.DataFrame(rows, columns=["scenario", "year", "quantity", "mean", "lo90", "hi90"])
+
     def report_year(self) -> int:
-        return 2025 if 2025 in self.years else int(self.years[-1])
+        return int(self.years[-1]) if self.year is None else self.year
 
     def summary_markdown(self) -> str:
         year = self.report_year()
@@ -98,8 +111,10 @@ class Comparison:
         lines = [f"# Scenario comparison, {year}", "",
                  f"{len(self.seeds)} replication(s) per scenario with common random numbers "
                  f"(seeds {self.seeds[0]}{'...' if len(self.seeds) > 1 else ''}). Rates: median "
-                 f"[p10, p90] over replications. Differences from the first scenario "
-                 f"('{self.names[0]}'): mean of the paired differences with a 90 % t-interval.", "",
+                 f"[p10, p90] over replications, each column its own median (so the median gap need not "
+                 f"equal the median resident rate minus the median hukou rate). Differences from the first "
+                 f"scenario ('{self.names[0]}'): mean of the paired differences with a 90 % t-interval; "
+                 "every replication's values and differences are in replications.csv.", "",
                  "| scenario | resident % | hukou % | gap pp | resident diff | hukou diff | gap diff |",
                  "|---|---|---|---|---|---|---|"]
         for i, name in enumerate(self.names):
@@ -123,171 +138,38 @@ def unique_names(scenarios: list[Scenario]) -> list[str]:
     return names
 
 
+def common_years(scenarios: list[Scenario], year: int | None = None) -> tuple[int, int, int]:
+    """Start, common end year and the reported year of scenarios compared; ValueError (one line) if impossible."""
+    starts = {s.start_year for s in scenarios}
+    if len(starts) > 1:
+        raise ValueError("scenarios in a comparison must share the start year; got "
+                         + ", ".join(f"{s.name}: {s.start_year}" for s in scenarios))
+    start, end = starts.pop(), min(s.end_year for s in scenarios)
+    if year is None:
+        return start, end, end
+    if not start < year <= end:
+        short = min(scenarios, key=lambda s: s.end_year)
+        if year > end:
+            raise ValueError(f"--year {year}: scenario '{short.name}' ({short.path}) ends in {short.end_year}; "
+                             f"expected a year every scenario reaches, {start + 1} to {end}")
+        raise ValueError(f"--year {year}: expected a year after the start year {start}, up to {end}")
+    return start, end, year
+
+
 def compare(scenarios: list[Scenario], seed: int, replications: int, agents: int | None = None,
             workers: int | None = None, scheduler: str | None = None,
-            calibration: Calibration | None = None) -> Comparison:
-    """Run scenarios with shared seeds; they must cover the same years.
+            calibration: Calibration | None = None, year: int | None = None) -> Comparison:
+    """Run scenarios with shared seeds to their common end year; report ``year`` (default: that end year).
 
     ``calibration`` given and several replications, each replication draws its
     calibrated parameters from the accepted set (the same for every scenario);
     otherwise the scenarios run with the parameters they have.
     """
-    years = {(s.start_year, s.end_year) for s in scenarios}
-    if len(years) > 1:
-        raise ValueError("scenarios in a comparison must share start and end years; got "
-                         + ", ".join(f"{s.name}: {s.start_year}-{s.end_year}" for s in scenarios))
+    start, end, year = common_years(scenarios, year)
+    scenarios = [dataclasses.replace(s, end_year=end) for s in scenarios]
     seeds = replication_seeds(seed, replications)
     rates = run_grid(scenarios, seeds, agents, workers, scheduler, calibration if len(seeds) > 1 else None)
-    start, end = years.pop()
-    return Comparison(unique_names(scenarios), np.arange(start, end + 1), rates, seeds)
-
-
-# ----------------------------------------------------------------------------- attribution
-@dataclass
-class Attribution:
-    measures: list[str]
-    articles: list[str]
-    year: int
-    method: str  # "exact" or "sampled"
-    total: np.ndarray  # per replication: plan minus base, gap in the year
-    leave_one_out: np.ndarray  # (replication, measure)
-    shapley: np.ndarray  # (replication, measure)
-    seeds: list[int]
-    # leave-one-out effect with the measure's own sizes at the low / high ends of their ranges
-    loo_low: np.ndarray | None = None  # (replication, measure)
-    loo_high: np.ndarray | None = None
-
-    def table(self) -> pd.DataFrame:
-        rows = []
-        for i, name in enumerate(self.measures):
-            loo = mean_interval(self.leave_one_out[:, i])
-            sh = mean_interval(self.shapley[:, i])
-            row = {"measure": name, "article": self.articles[i],
-                   "leave_one_out": loo[0], "leave_one_out_lo90": loo[1], "leave_one_out_hi90": loo[2],
-                   "shapley": sh[0], "shapley_lo90": sh[1], "shapley_hi90": sh[2]}
-            if self.loo_low is not None:
-                row["leave_one_out_size_low"] = float(np.mean(self.loo_low[:, i]))
-                row["leave_one_out_size_high"] = float(np.mean(self.loo_high[:, i]))
-            rows.append(row)
-        return pd.DataFrame(rows).sort_values("shapley").reset_index(drop=True)
-
-    def summary_markdown(self) -> str:
-        total = mean_interval(self.total)
-        table = self.table()
-        lines = [f"# Attribution of the plan's effect on the {self.year} gap", "",
-                 f"Total effect (plan minus status quo) on the gap: {total[0]:+.3f} pp "
-                 f"(90 % interval {total[1]:+.3f} to {total[2]:+.3f}); {len(self.seeds)} replications "
-                 f"with common random numbers. Shapley values: {self.method} "
-                 + ("(every coalition of measures, each replication)." if self.method == "exact" else
-                    "(one random order of the measures per replication; the values of each "
-                    "replication add up to its total effect)."),
-                 f"Sum of Shapley values: {self.shapley.sum(axis=1).mean():+.3f} pp. Negative values "
-                 "narrow the gap.", "",
-                 "The last column is the leave-one-out effect with the measure's own sizes (its parameters) at "
-                 "the low and at the high end of their ranges (`run_sim.py policies`): a conclusion that "
-                 "changes sign across it hangs on an assumed size.", "",
-                 "| measure | article | leave-one-out, pp [90 %] | Shapley, pp [90 %] | leave-one-out at low / high sizes |",
-                 "|---|---|---|---|---|"]
-        for row in table.itertuples():
-            sizes = (f"{row.leave_one_out_size_low:+.3f} / {row.leave_one_out_size_high:+.3f}"
-                     if self.loo_low is not None else "")
-            lines.append(f"| {row.measure} | {row.article} | {row.leave_one_out:+.3f} "
-                         f"[{row.leave_one_out_lo90:+.3f}, {row.leave_one_out_hi90:+.3f}] | {row.shapley:+.3f} "
-                         f"[{row.shapley_lo90:+.3f}, {row.shapley_hi90:+.3f}] | {sizes} |")
-        return "\n".join(lines) + "\n"
-
-
-def with_policies(scenario: Scenario, settings: dict[str, dict], label: str) -> Scenario:
-    return dataclasses.replace(scenario, name=label, policy_settings=dict(settings))
-
-
-def attribute(plan: Scenario, base: Scenario, seed: int, replications: int, agents: int | None = None,
-              workers: int | None = None, year: int = 2025, scheduler: str | None = None,
-              calibration: Calibration | None = None) -> Attribution:
-    """Leave-one-out effects and Shapley values of the plan's measures on the gap in ``year``.
-
-    ``calibration``: as in ``compare``, replications draw their calibrated parameters from it.
-    """
-    measures = list(plan.policy_settings)
-    if not measures:
-        raise ValueError(f"{plan.name}: no policy is enabled, nothing to attribute")
-    if not plan.start_year < year <= plan.end_year:
-        raise ValueError(f"{plan.name}: the run must include {year}")
-    if base.start_year != plan.start_year:
-        raise ValueError(f"{base.name} and {plan.name} must start in the same year")
-    plan = dataclasses.replace(plan, end_year=year)
-    base = dataclasses.replace(base, end_year=year)
-    n = len(measures)
-    seeds = replication_seeds(seed, replications)
-    calibration = calibration if len(seeds) > 1 else None  # a single run keeps the scenario's parameters, as in run
-    t = year - plan.start_year
-    gap = RATE_COLUMNS.index("gap_pp")
-
-    def variant(subset) -> Scenario:
-        return with_policies(base, {m: plan.policy_settings[m] for m in measures if m in subset},
-                             f"{plan.name}[{','.join(sorted(subset))}]")
-
-    exact = n <= MAX_EXACT_MEASURES
-    if exact:
-        coalitions = [frozenset(c) for k in range(n + 1) for c in itertools.combinations(measures, k)]
-    else:
-        rng = np.random.default_rng(seed)
-        orders = [list(rng.permutation(measures)) for _ in seeds]
-        coalitions = sorted({frozenset(order[:k]) for order in orders for k in range(n + 1)},
-                            key=lambda c: (len(c), sorted(c)))
-    full = frozenset(measures)
-    coalitions = list(dict.fromkeys(coalitions + [full - {m} for m in measures]))
-    index = {c: i for i, c in enumerate(coalitions)}
-    if exact:
-        values = run_grid([variant(c) for c in coalitions], seeds, agents, workers, scheduler,
-                          calibration)[:, :, t, gap]
-    else:
-        # each sampled order is evaluated with its own seed only (plus the leave-one-out set)
-        values = np.full((len(coalitions), len(seeds)), np.nan)
-        jobs = {(index[frozenset(order[:k])], r) for r, order in enumerate(orders) for k in range(n + 1)}
-        jobs |= {(index[full - {m}], r) for m in measures for r in range(len(seeds))}
-        jobs = sorted(jobs)
-        resolve = (lambda sc, seed: with_drawn_parameters(sc, seed, calibration)) if calibration \
-            else (lambda sc, seed: sc)
-        out = _run_jobs([RunSpec(resolve(variant(coalitions[c]), seeds[r]), seeds[r], agents) for c, r in jobs],
-                        workers, scheduler)
-        for (c, r), rates in zip(jobs, out):
-            values[c, r] = rates[t, gap]
-
-    total = values[index[full]] - values[index[frozenset()]]
-    without = np.stack([values[index[full - {m}]] for m in measures], axis=1)  # (replication, measure)
-    loo = values[index[full]][:, None] - without
-    sized = {end: sized_plan_gaps(plan, measures, end, seeds, agents, workers, scheduler, calibration, t, gap)
-             for end in ("low", "high")}
-    shapley = np.zeros((len(seeds), n))
-    if exact:
-        for i, m in enumerate(measures):
-            for c in coalitions:
-                if m in c or len(c) == n:
-                    continue
-                weight = math.factorial(len(c)) * math.factorial(n - len(c) - 1) / math.factorial(n)
-                shapley[:, i] += weight * (values[index[c | {m}]] - values[index[c]])
-    else:
-        for r, order in enumerate(orders):
-            for k, m in enumerate(order):
-                before, after = frozenset(order[:k]), frozenset(order[:k + 1])
-                shapley[r, measures.index(m)] = values[index[after], r] - values[index[before], r]
-    return Attribution(measures, [REGISTRY[m].article for m in measures], year, "exact" if exact else "sampled",
-                       total, loo, shapley, seeds, sized["low"] - without, sized["high"] - without)
-
-
-def sized_plan_gaps(plan: Scenario, measures: list[str], end: str, seeds: list[int], agents, workers, scheduler,
-                    calibration, t: int, gap: int) -> np.ndarray:
-    """The gap (replication, measure) of the plan with one measure's own parameters at the ``end`` of their ranges."""
-    variants = []
-    for m in measures:
-        settings = dict(plan.policy_settings)
-        sizes = {key: getattr(spec, end) for key, spec in REGISTRY[m].params.items()}
-        settings[m] = {**settings[m], **sizes}
-        variants.append(with_policies(plan, settings, f"{plan.name}[{m}={end}]"))
-    resolve = (lambda sc, seed: with_drawn_parameters(sc, seed, calibration)) if calibration else (lambda sc, seed: sc)
-    out = _run_jobs([RunSpec(resolve(v, seed), seed, agents) for v in variants for seed in seeds], workers, scheduler)
-    return np.array([rates[t, gap] for rates in out]).reshape(len(measures), len(seeds)).T
+    return Comparison(unique_names(scenarios), np.arange(start, end + 1), rates, seeds, year)
 
 
 def _run_jobs(specs: list[RunSpec], workers: int | None, scheduler: str | None = None) -> list[np.ndarray]:

@@ -1,7 +1,8 @@
 """The experiments behind the commands: each loads its inputs, runs, and writes its results whole.
 
 One function per command that runs scenarios (``run``, ``reproduce``,
-``compare``, ``attribute``) or reads results (``plot``, ``policies``); the
+``compare``, ``attribute``) or lists the measures (``policies``); ``plot`` is in
+``sim.plot_runs``, ``design`` in ``sim.design``; the
 commands that study the model itself (``calibrate``, ``install-calibration``,
 ``sensitivity``, ``bench``, ``backtest``) are in ``sim.model_studies``. Each
 takes the command's options as keyword arguments and returning an ``Outcome`` (text for
@@ -28,7 +29,8 @@ import pandas as pd
 
 from sim import calibration as calib
 from sim import compare as comparisons
-from sim import ensemble, output, plots
+from sim import attribution, ensemble, output, plots
+from sim import scenario_targets as goals
 from sim.calibration import Calibration, apply_calibration, load_calibration
 from sim.provenance import Provenance
 from sim.runs import ENGINES, RunSpec
@@ -119,6 +121,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
                                    if draws is not None else {}),
             "start_year": loaded.start_year, "end_year": loaded.end_year,
             "final_year": {col: float(table[col].iloc[-1]) for col in ensemble.RATE_COLUMNS},
+            **goals.summary_keys(loaded.targets, [r.timeseries for r in results if r.error is None]),
             **_manifest_keys(manifest),
         }
         note = (f"{loaded.agents:,} agents ({summary['persons_per_agent']:,.0f} persons each), "
@@ -126,6 +129,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
         with claim.writing() as folder:
             output.write_timeseries(folder / "timeseries.csv", table)
             output.write_json(folder / "summary.json", summary)
+            (folder / "summary.md").write_text(goals.run_markdown(summary), encoding="utf-8")
             plots.plot_urbanization(
                 table, folder / "urbanization.png",
                 f"Scenario '{loaded.name}': urbanization {loaded.start_year}-{loaded.end_year}", note)
@@ -133,7 +137,8 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
     return Outcome(
         f"{loaded.name}: {int(last['year'])} resident {last['resident_urbanization_pct']:.2f} %, "
         f"hukou {last['hukou_urbanization_pct']:.2f} %, gap {last['gap_pp']:.2f} pp "
-        f"({len(seeds)} replication(s), {manifest['wall_time_seconds']:.1f} s) -> {target}",
+        f"({len(seeds)} replication(s), {manifest['wall_time_seconds']:.1f} s) -> {target}"
+        + "".join(f"\n{line}" for line in goals.report_lines(summary["targets"], summary["targets_all_probability"])),
         warnings=[f"warning: replication with seed {f['seed']} failed and is left out: {f['error']}" for f in failed])
 
 
@@ -226,10 +231,14 @@ def _difference(table: pd.DataFrame, old_path: Path) -> str:
 # ----------------------------------------------------------------------------- compare and attribute
 def compare(scenarios: list[Path], *, out: Path | None = None, replications: int = 10, seed: int | None = None,
             agents: int | None = None, workers: int | None = None, scheduler: str | None = None,
-            force: bool = False, fixed_parameters: bool = False, calibration: Path | None = None,
-            uncalibrated: bool = False, command_line=()) -> Outcome:
-    """Run scenarios with common random numbers; write comparison.csv, .png, summary.md and summary.json."""
+            year: int | None = None, force: bool = False, fixed_parameters: bool = False,
+            calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+    """Run scenarios with common random numbers; write comparison.csv, replications.csv, .png, summaries."""
     loaded = [load_scenario(path, {"agents": agents}) for path in scenarios]
+    try:
+        comparisons.common_years(loaded, year)  # refused before any folder is claimed
+    except ValueError as err:
+        raise InputError(str(err)) from None
     provenance, cal = _start(command_line, calibration, uncalibrated)
     seed = loaded[0].seed if seed is None else seed
     agents = agents or loaded[0].agents
@@ -241,7 +250,7 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
             provenance.add_scenario(scenario, path)
         try:
             result = comparisons.compare(loaded, seed, replications, agents, workers, scheduler,
-                                         calibration=_draws(cal, fixed_parameters))
+                                         calibration=_draws(cal, fixed_parameters), year=year)
         except ValueError as err:
             raise InputError(str(err)) from None
         provenance.seeds = result.seeds
@@ -250,18 +259,19 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
             "scenarios": [{"name": n, "file": str(p), "sha256": s.sha256, "resolved": s.resolved}
                           for n, p, s in zip(names, scenarios, loaded)],
             "seed": seed, "replication_seeds": result.seeds, "replications": len(result.seeds), "agents": agents,
-            "engine": "vector", "calibration_file_sha256": cal.sha256 if cal else None,
+            "year": result.report_year(), "engine": "vector", "calibration_file_sha256": cal.sha256 if cal else None,
             **_manifest_keys(manifest),
         }
         with claim.writing() as folder:
             output.write_timeseries(folder / "comparison.csv", table)
+            output.write_timeseries(folder / "replications.csv", result.replications_table())
             (folder / "summary.md").write_text(text, encoding="utf-8")
             output.write_json(folder / "summary.json", summary)
-            plots.plot_comparison(table, folder / "comparison.png")
+            plots.plot_comparison(table, result.differences(), result.report_year(), folder / "comparison.png")
     return Outcome(f"{text}\n-> {target}")
 
 
-def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, year: int = 2025,
+def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, year: int | None = None,
               seed: int | None = None, agents: int = 50_000, workers: int | None = None, scheduler: str | None = None,
               out: Path | None = None, force: bool = False, fixed_parameters: bool = False,
               calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
@@ -269,6 +279,12 @@ def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, y
     plan_scenario = load_scenario(plan, {"agents": agents})
     base = base or plan.parent / "status_quo.toml"
     base_scenario = load_scenario(base, {"agents": agents})
+    try:  # refused before any folder is claimed: a year either does not reach, a difference it cannot split
+        year = min(plan_scenario.end_year, base_scenario.end_year) if year is None else year
+        attribution.check_year(year, plan_scenario, base_scenario)
+        attribution.check_terms(plan_scenario, base_scenario, attribution.differences(plan_scenario, base_scenario))
+    except ValueError as err:
+        raise InputError(str(err)) from None
     provenance, cal = _start(command_line, calibration, uncalibrated)
     seed = plan_scenario.seed if seed is None else seed
     target = out or Path("results") / f"attribution-{plan_scenario.name}"
@@ -277,7 +293,7 @@ def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, y
         provenance.add_scenario(plan_scenario, plan)
         provenance.add_scenario(base_scenario, base)
         try:
-            result = comparisons.attribute(plan_scenario, base_scenario, seed, replications, agents, workers, year,
+            result = attribution.attribute(plan_scenario, base_scenario, seed, replications, agents, workers, year,
                                            scheduler, calibration=_draws(cal, fixed_parameters))
         except ValueError as err:
             raise InputError(str(err)) from None
@@ -299,53 +315,7 @@ def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, y
     return Outcome(f"{text}\n-> {target}")
 
 
-# ----------------------------------------------------------------------------- plot and policies
-PLOT_FORMATS = (".png",)
-
-
-def _read_timeseries(folder: Path) -> pd.DataFrame:
-    """A run's timeseries.csv, checked whole: the rate columns, one row per year, numbers, its summary's years."""
-    csv = folder / "timeseries.csv"
-    if not csv.is_file():
-        raise InputError(f"{folder}: no timeseries.csv (expected a folder written by 'run')")
-
-    def bad(detail: str) -> InputError:
-        return InputError(f"{csv}: expected a timeseries.csv written by 'run' ({detail})")
-
-    try:
-        table = pd.read_csv(csv)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise bad(f"{type(err).__name__}: {err}") from None
-    missing = [c for c in ("year", *ensemble.RATE_COLUMNS) if c not in table.columns]
-    if missing:
-        raise bad(f"column {missing[0]} missing")
-    if table.empty or table.isna().any().any():
-        raise bad("empty or incomplete rows: truncated?")
-    years = table["year"].tolist()
-    if years != list(range(int(years[0]), int(years[0]) + len(years))):
-        raise bad("one row per consecutive year")
-    try:
-        recorded = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        expected = [int(recorded["start_year"]), int(recorded["end_year"])]
-    except (OSError, ValueError, KeyError, TypeError):
-        expected = None  # a folder without its summary: the table alone is checked
-    if expected and [int(years[0]), int(years[-1])] != expected:
-        raise bad(f"years {expected[0]}-{expected[1]} as its summary.json says, found {years[0]}-{years[-1]}: "
-                  "truncated?")
-    return table
-
-
-def plot(results: list[Path], *, out: Path, force: bool = False, command_line=()) -> Outcome:
-    """Overlay the urbanization curves of finished runs in one figure."""
-    if out.suffix.lower() not in PLOT_FORMATS:
-        raise InputError(f"{out}: expected a file name ending in {', '.join(PLOT_FORMATS)}")
-    output.check_file_target(out, force)
-    runs = [(folder.name, _read_timeseries(folder)) for folder in results]
-    with output.atomic_file(out, force) as tmp:
-        plots.plot_scenarios(runs, tmp)
-    return Outcome(f"wrote {out}")
-
-
+# ----------------------------------------------------------------------------- policies (plot: sim.plot_runs)
 def policies(*, command_line=()) -> Outcome:
     """Every measure: article, key phrase, levers, sizes with source and range, reasoned expectations."""
     from sim.policies import NEGLIGIBLE_PP, article_number, policy_table

@@ -58,6 +58,13 @@ class OutputBusyError(OutputExistsError):
     """Another process holds the claim on the results folder."""
 
 
+def umask_mode(path: Path | str, full: int = 0o666) -> None:
+    """Give ``path`` the mode a plain create would (``full`` less the umask): ``mkdtemp``/``mkstemp`` make it private."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, full & ~mask)
+
+
 # ----------------------------------------------------------------------------- locks
 def _lock_path(path: Path) -> Path:
     digest = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:10]
@@ -240,6 +247,7 @@ class Claim:
                 shutil.rmtree(stale, ignore_errors=True)
         with deferred():
             self.tmp = Path(tempfile.mkdtemp(prefix=self._prefix(), dir=self.path.parent))
+            umask_mode(self.tmp, 0o777)
             write_marker(self.tmp, self.command, complete=False)
 
     @contextmanager
@@ -329,6 +337,7 @@ def atomic_file(target: Path, force: bool = True):
         fd, name = tempfile.mkstemp(prefix=f".tmp-{target.stem[:60]}-", suffix=target.suffix, dir=target.parent)
         os.close(fd)
         tmp = Path(name)
+        umask_mode(tmp)
     try:
         yield tmp
         with deferred():

@@ -112,7 +112,7 @@ def _mean_age(s: Snapshot) -> float:
 
 
 def _share_over_50(s: Snapshot) -> float:
-    return float((s.age[s.working] > 50).mean()) if s.working.any() else 0.0
+    return 100.0 * float((s.age[s.working] > 50).mean()) if s.working.any() else 0.0
 
 
 def _left_behind(s: Snapshot) -> float:
@@ -174,7 +174,7 @@ OUTPUTS: tuple[Output, ...] = (
        "living in villages who work outside their township", _outside_township),
     _O("mean_migrant_wage", "mean", "yuan a month", "employed migrant workers in towns, nominal", _mean_wage),
     _O("mean_age_migrant_workers", "mean", "years", "of migrant workers (NBS definition, 16+)", _mean_age),
-    _O("share_migrant_workers_over_50", "mean", "fraction", "of migrant workers aged over 50", _share_over_50),
+    _O("share_migrant_workers_over_50_pct", "mean", "%", "of migrant workers aged over 50", _share_over_50),
     _O("left_behind_children", "stock", "persons", "rural-hukou children under 16 at origin whose parent is in a town",
        _left_behind),
     _O("children_in_cities", "stock", "persons", "rural-hukou children under 16 living in towns",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -81,7 +82,7 @@ SCENARIO_STYLES = ("-", "--", ":", "-.")
 
 
 def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
-    """Several scenarios' rates and gaps overlaid, with the official points."""
+    """Several scenarios' rates and gaps overlaid, with the official points; the format follows ``path``'s suffix."""
     official = official_points()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True,
                                       gridspec_kw={"height_ratios": [2, 1]})
@@ -108,49 +109,80 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
     bottom.plot(official["year"], official["gap"], "D", color=GAP_COLOR, mfc="white", label="gap, official")
     top.set_ylabel("share of total population (%)")
     top.set_title("Resident and hukou urbanization: " + " vs ".join(name for name, _ in runs))
-    top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # beside, off the data
     top.grid(alpha=0.3)
     bottom.set_ylabel("resident - hukou\n(percentage points)")
     bottom.set_xlabel("year (end of year); bands: p10-p90 over replications")
-    bottom.legend(loc="lower left", fontsize=8, frameon=False, ncol=2)
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
     gaps = [official["gap"]] + [ts["gap_pp"] for _, ts in runs]
     bottom.set_ylim(min(g.min() for g in gaps) - 1.5, max(g.max() for g in gaps) + 1.0)
     end = max(int(ts["year"].max()) for _, ts in runs)
     years = list(range(min(OFFICIAL_YEARS), end + 1))
-    bottom.set_xticks(years if len(years) <= 16 else years[::5])
-    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 2.2)
+    bottom.set_xticks(years if len(years) <= 8 else years[::2] if len(years) <= 16 else years[::5])
+    longest = max(len(name) for name, _ in runs) + 10  # "name: 19.1 pp"
+    bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 0.3 + longest * len(years) / 66)  # end labels inside the axes
     fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
+    _save(fig, path)
+
+
+LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _style(i: int) -> dict:
+    """A line style distinguishable without colour: linestyle and marker cycle at different periods."""
+    return {"linestyle": LINESTYLES[i % len(LINESTYLES)], "marker": MARKERS[i % len(MARKERS)], "markersize": 4}
+
+
+def _save(fig, path: Path, dpi: int = 120) -> None:
+    """Save in the format the file name asks for (png, pdf, svg); a temporary name keeps its suffix."""
+    fig.savefig(path, dpi=dpi, format=Path(path).suffix.lstrip(".").lower() or "png", bbox_inches="tight")
     plt.close(fig)
 
 
-def plot_comparison(table: pd.DataFrame, path: Path) -> None:
-    """One panel each for resident rate, hukou rate and gap; every scenario with its band."""
+def plot_comparison(table: pd.DataFrame, differences: pd.DataFrame, year: int, path: Path) -> None:
+    """Left: each rate per scenario (median, p10-p90 band); right: paired differences from the base, 90 % intervals."""
     official = official_points()
     panels = (("resident_urbanization_pct", "resident urbanization (%)", "resident"),
               ("hukou_urbanization_pct", "hukou urbanization (%)", "hukou"),
               ("gap_pp", "gap, resident - hukou (pp)", "gap"))
     names = list(dict.fromkeys(table["scenario"]))
     colors = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
-    fig, axes = plt.subplots(3, 1, figsize=(8, 10), sharex=True)
-    for ax, (col, label, off) in zip(axes, panels):
+    fig, axes = plt.subplots(3, 2, figsize=(12, 10), sharex=True)
+    for row, (col, label, off) in enumerate(panels):
+        ax, dax = axes[row]
         for i, name in enumerate(names):
             ts = table[table["scenario"] == name]
             color = colors(i % colors.N)
             ax.fill_between(ts["year"], ts[f"{col}_p10"], ts[f"{col}_p90"], color=color, alpha=0.15, lw=0)
-            ax.plot(ts["year"], ts[col], color=color, lw=1.8, label=name)
+            ax.plot(ts["year"], ts[col], color=color, lw=1.6, label=name, **_style(i))
+            if i == 0:
+                dax.axhline(0, color=color, lw=1.6, linestyle=LINESTYLES[0], label=f"{name} (base)")
+                continue
+            d = differences[(differences["scenario"] == name) & (differences["quantity"] == col)]
+            if d["lo90"].notna().any():
+                dax.fill_between(d["year"], d["lo90"], d["hi90"], color=color, alpha=0.2, lw=0)
+            dax.plot(d["year"], d["mean"], color=color, lw=1.6, label=name, **_style(i))
         ax.plot(official["year"], official[off], "o", color="black", mfc="white", ms=5, label="official")
         ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    axes[0].set_title("Scenarios compared (median, p10-p90 band; common random numbers)")
-    axes[0].legend(fontsize=7, frameon=False, loc="upper left", ncol=2 if len(names) > 6 else 1)
-    axes[-1].set_xlabel("year (end of year)")
+        dax.set_ylabel(f"{label.split(' (')[0]}:\ndifference from base (pp)")
+        for a in (ax, dax):
+            a.grid(alpha=0.3)
+            a.axvline(year, color="#888888", lw=0.8, linestyle=":")
+    axes[0, 0].set_title("Levels: median, p10-p90 band over replications")
+    axes[0, 1].set_title(f"Paired differences from '{names[0]}' (mean, 90 % interval; common random numbers)",
+                         fontsize=9)
     end = int(table["year"].max())
-    axes[-1].set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 0.5)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
+    for a in axes[-1]:
+        a.set_xlabel(f"year (end of year); dotted: the reported year {year}")
+        a.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 0.5)
+        a.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.03 + 0.025 * ((len(labels) + 3) // 4), 1, 1))
+    _save(fig, path)
 
 
 def plot_attribution(table: pd.DataFrame, year: int, method: str, path: Path) -> None:
@@ -167,8 +199,8 @@ def plot_attribution(table: pd.DataFrame, year: int, method: str, path: Path) ->
                 xerr=np.nan_to_num(err), error_kw={"lw": 0.8, "capsize": 2})
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(list(y))
-    ax.set_yticklabels([f"{m} (art. {article_number(a)})" for m, a in zip(table["measure"], table["article"])],
-                       fontsize=8)
+    ax.set_yticklabels([f"{m} (art. {article_number(a)})" if a != "scenario" else f"{m} (scenario)"
+                        for m, a in zip(table["measure"], table["article"])], fontsize=8)
     ax.set_xlabel(f"effect on the {year} gap, pp (negative narrows it); error bars: 90 % intervals")
     ax.set_title("What each measure of the plan does to the resident-hukou gap")
     ax.legend(fontsize=8, frameon=False)

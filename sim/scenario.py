@@ -9,6 +9,7 @@ A scenario file has these top-level keys (all optional in a file that
     [city_classes.<class>]  service_access, school_access (0..1)
     [settlement.<class>]    kind = "open" | "conditions" | "points", and thresholds
     [policies.<name>]       enabled, start, ramp_years, strength, and the policy's own keys
+    [[targets]]             quantity, op, value, year, reason (sim.scenario_targets)
 
 Anything else is an error naming the file, the dotted key and what was
 expected. Loading reads nothing but the file and what it extends: calibrated
@@ -31,13 +32,14 @@ from sim.cities import SIZE_CLASSES
 from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
 from sim.parameters import PARAMETERS, Parameters
 from sim.policies import COMMON_KEYS, REGISTRY, Policy, make_policy
+from sim.scenario_targets import Target, parse_targets
 from sim.settlement import RULE_KEYS, RULE_KINDS, SettlementRule
 
 SUPPORTED_START_YEARS = (2010, 2015, 2020)
 MAX_END_YEAR = 2060
 MAX_AGENTS = 20_000_000
 TOP_KEYS = ("name", "description", "extends", "run", "parameters", "city_classes", "settlement", "rule_changes",
-            "policies")
+            "policies", "targets")
 RUN_KEYS = ("start_year", "end_year", "agents", "seed")
 MAX_EXTENDS = 32  # deepest chain of extends
 MAX_NAME = 100  # longest scenario name (it names the results folder)
@@ -101,6 +103,7 @@ class Scenario:
     policy_settings: dict[str, dict] = field(default_factory=dict)
     rule_changes: tuple[RuleChange, ...] = ()
     parameter_overrides: dict = field(default_factory=dict)  # set in the file: replications never redraw them
+    targets: tuple[Target, ...] = ()  # goals the file declares (reported, never acted on)
 
     def build_policies(self) -> list[Policy]:
         """Fresh policy objects for the enabled policies, in registry order."""
@@ -378,6 +381,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         if enabled:
             policy_settings[policy] = settings
 
+    targets = parse_targets(shown, data.get("targets", []), start, end, ScenarioError)
     resolved = copy.deepcopy(data)
     resolved["name"] = name
     resolved["run"] = {"start_year": start, "end_year": end, "agents": agents, "seed": seed}
@@ -385,5 +389,5 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
         name=name, description=description, path=str(path), sha256=sha256, resolved=resolved,
         start_year=start, end_year=end, agents=agents, seed=seed, parameters=parameters,
         class_values=class_values, rules=rules, policy_settings=policy_settings, rule_changes=tuple(rule_changes),
-        parameter_overrides=checked,
+        parameter_overrides=checked, targets=targets,
     )

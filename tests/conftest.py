@@ -55,6 +55,11 @@ SLOW_TESTS = {
     "test_compare_writes_table_figure_and_summary", "test_replications_add_bands",
     "test_backtest_command_writes_every_table_and_forecasts_only_after_each_window",
     "test_attack_process",  # tests/test_attacks.py: subprocesses, signals, pools, calibration
+    # tests/test_compare_any_year.py: several scenarios over replications, or to 2035
+    "test_years_after_the_reported_one_change_nothing_before_it",
+    "test_compare_in_2030_writes_every_replication_and_its_paired_difference",
+    "test_attribution_total_equals_the_compared_total_with_a_settlement_difference",
+    "test_design_finds_the_one_measure_that_narrows_the_gap",  # tests/test_scenario_targets_design.py: two searches
 }
 
 

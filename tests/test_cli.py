@@ -49,7 +49,8 @@ def two_runs(tmp_path_factory):
 
 def test_run_writes_the_three_files(two_runs):
     folder = two_runs[0]
-    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "summary.json", "timeseries.csv", "urbanization.png"]
+    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "summary.json", "summary.md", "timeseries.csv",
+                                                        "urbanization.png"]
     assert (folder / "urbanization.png").read_bytes().startswith(PNG_SIGNATURE)
     # no temporary folders left beside the target
     assert not [p for p in folder.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
@@ -135,7 +136,8 @@ def test_existing_folder_needs_force_and_force_replaces_only_our_folders(tmp_pat
     ours = tmp_path / "ours"
     assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--out", ours) == 0
     assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--seed", "3", "--out", ours, "--force") == 0
-    assert sorted(p.name for p in ours.iterdir()) == [MARKER, "summary.json", "timeseries.csv", "urbanization.png"]
+    assert sorted(p.name for p in ours.iterdir()) == [MARKER, "summary.json", "summary.md", "timeseries.csv",
+                                                      "urbanization.png"]
     assert json.loads((ours / "summary.json").read_text())["seed"] == 3
     assert pd.read_csv(ours / "timeseries.csv")["year"].tolist() == list(range(2020, 2026))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "ours"]  # no leftovers, no lock files
@@ -257,8 +259,8 @@ def test_compare_writes_table_figure_and_summary(tmp_path):
     code = main(["compare", str(SCENARIOS / "status_quo.toml"), str(SCENARIOS / "plan.toml"),
                  "--replications", "2", "--agents", "4000", "--out", str(out)])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "summary.json",
-                                                     "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "replications.csv",
+                                                     "summary.json", "summary.md"]
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"status_quo", "plan"}
     assert {"resident_urbanization_pct_p10", "hukou_urbanization_pct_p90", "gap_pp"} <= set(table.columns)
@@ -284,7 +286,7 @@ def test_attribute_writes_table_figure_and_summary(tmp_path):
 def test_attribute_without_policies_is_bad_input(tmp_path, capsys):
     code = main(["attribute", str(SCENARIOS / "status_quo.toml"), "--agents", "2000", "--out", str(tmp_path / "x")])
     assert code == 2
-    assert "no policy is enabled" in capsys.readouterr().err
+    assert "do not differ: nothing to attribute" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from sim.compare import Attribution, attribute, compare, mean_interval
+from sim.attribution import Attribution, attribute
+from sim.compare import compare, mean_interval
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -16,11 +17,14 @@ def test_scenario_compared_with_itself_differs_by_exactly_zero(plan):
     assert "+0.000 [+0.000, +0.000]" in result.summary_markdown()
 
 
-def test_compare_refuses_different_years(status_quo):
+def test_compare_refuses_different_start_years_and_a_year_not_reached(status_quo):
     import dataclasses
-    longer = dataclasses.replace(status_quo, end_year=2030)
-    with pytest.raises(ValueError, match="share start and end years"):
-        compare([status_quo, longer], seed=1, replications=1, agents=2_000)
+    later = dataclasses.replace(status_quo, start_year=2015)
+    with pytest.raises(ValueError, match="share the start year"):
+        compare([status_quo, later], seed=1, replications=1, agents=2_000)
+    longer = dataclasses.replace(status_quo, end_year=2030, name="longer")
+    with pytest.raises(ValueError, match="--year 2030: scenario 'status_quo' .* ends in 2025"):
+        compare([longer, status_quo], seed=1, replications=1, agents=2_000, year=2030)
 
 
 def test_mean_interval():
