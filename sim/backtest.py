@@ -211,12 +211,14 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
 
 def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, seed: int = 2010,
             searches: int = 3, workers: int | None = None, scheduler: str | None = None, out=None, force: bool = False,
-            command_line=()) -> str:
+            install: bool = False, command_line=()) -> str:
     """``run_sim.py backtest``: write forecasts.csv, errors.csv, mae.csv, fits.csv (each origin's calibration
-    fit), summary.md, summary.json and backtest.png."""
+    fit), forecast_errors.csv (the model's hindcast error by horizon, ``sim.model_error``), summary.md,
+    summary.json and backtest.png; with ``install``, also install forecast_errors.csv as the one the runs'
+    bands use."""
     from pathlib import Path
 
-    from sim import output, plots
+    from sim import model_error, output, plots
     from sim.provenance import Provenance, shown_path
 
     target = Path(out) if out else Path("results") / "backtest"
@@ -228,6 +230,8 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
     result = run_backtest(budget=budget, agents=agents, replications=replications, seed=seed, searches=searches,
                           workers=workers, scheduler=scheduler)
     text = summary_markdown(result, budget=budget, agents=agents, replications=replications, searches=searches)
+    errors = model_error.errors_table(result["bands"], f"run_sim.py backtest --budget {budget} --searches {searches} "
+                                      f"--agents {agents} --replications {replications} --seed {seed}")
     summary = {"origins": [{"name": o.name, "history": shown_path(o.window.history),
                             "fit_years": list(o.window.fit_years)} for o in ORIGINS],
                "budget": budget, "searches": searches, "agents": agents, "replications": replications, "seed": seed,
@@ -241,4 +245,9 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
         (folder / "summary.md").write_text(text + "\n", encoding="utf-8")
         output.write_json(folder / "summary.json", summary)
         plots.plot_backtest(result["bands"], result["benchmarks"], folder / "backtest.png")
+        output.write_timeseries(folder / "forecast_errors.csv", errors)
+    if install:
+        with output.atomic_file(model_error.ERRORS_FILE) as tmp:
+            output.write_timeseries(tmp, errors)
+        text += f"\ninstalled the hindcast errors by horizon as {shown_path(model_error.ERRORS_FILE)}"
     return f"{text}\n-> {target}"

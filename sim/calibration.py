@@ -114,8 +114,9 @@ class CalibrationResult:
 
 def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_per_trial: int = 2,
               workers: int | None = None, scheduler: str | None = None,
-              window: Window = DEFAULT_WINDOW) -> CalibrationResult:
-    """Search ``FITTED`` for the smallest loss over ``window`` with Optuna TPE (deterministic for a seed)."""
+              window: Window = DEFAULT_WINDOW, start: dict[str, float] | None = None) -> CalibrationResult:
+    """Search ``FITTED`` for the smallest loss over ``window`` with Optuna TPE (deterministic for a seed and
+    ``start``: a vector evaluated first, such as an earlier calibration's best, that the search goes on from)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -123,6 +124,8 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     study = optuna.create_study(sampler=sampler, direction="minimize")
     run_seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(seeds_per_trial)]
     searched = fitted_for(window)
+    if start:
+        study.enqueue_trial({k: v for k, v in start.items() if k in searched})
     batch = BATCH  # fixed, so that the trials do not depend on --workers or --scheduler
     trials: list[tuple[dict[str, float], float]] = []
     while len(trials) < budget:
@@ -397,3 +400,22 @@ def with_drawn_parameters(scenario: Scenario, seed: int, calibration: Calibratio
     """
     drawn = {k: v for k, v in calibration.draw(seed).items() if k not in scenario.parameter_overrides}
     return dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(drawn))
+
+
+def start_vector(path: Path) -> dict[str, float]:
+    """The ``[best]`` vector of a calibration file to start a search from: its values of ``FITTED`` (each within
+    its range), the defaults for parameters it does not have (one fitted before they were)."""
+    from sim.parameters import Parameters
+
+    try:
+        best = tomllib.loads(path.read_text(encoding="utf-8-sig"))["best"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+        raise ScenarioError(path, "best", f"a calibration file with a [best] table ({type(exc).__name__})") from None
+    defaults = Parameters.defaults()
+    vector = {}
+    for name, (low, high) in FITTED.items():
+        value = best.get(name, defaults[name])
+        if not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ScenarioError(path, f"best.{name}", f"a number in [{low}, {high}]", value)
+        vector[name] = float(value)
+    return vector

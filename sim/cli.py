@@ -191,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--install", action="store_true",
                      help="also install the fit as the model's calibration (sim/data/calibration.toml and "
                           "calibration_fit.csv, both or neither)")
+    cal.add_argument("--start-from", type=Path, metavar="FILE",
+                     help="evaluate this calibration file's best vector first and search on from it (parameters "
+                          "it lacks at their defaults)")
     cal.add_argument("--calibration-file", type=Path,
                      help="install the fit there instead (and FILE_fit.csv beside it); implies --install")
     add_options(cal, "seed", "agents", "out", "force", "workers", "scheduler", "debug",
@@ -220,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="trials of each calibration search (default 80)")
     back.add_argument("--searches", type=_positive_int, default=3,
                       help="independent calibration searches per origin, their accepted sets pooled (default 3)")
+    back.add_argument("--install", action="store_true",
+                      help="install the hindcast errors by horizon (forecast_errors.csv) as the ones the runs' "
+                           "model-error bands use (sim/data/forecast_errors.csv)")
     add_options(back, "agents", "replications", "seed", "out", "force", "workers", "scheduler", "debug",
                 agents=(20_000, "agents per run (default 20,000)"),
                 replications=(12, "replications of each hindcast (default 12)"),

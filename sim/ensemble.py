@@ -95,4 +95,6 @@ def summarize(results: list[RunResult]) -> pd.DataFrame:
         lo, hi = np.percentile(stacked[:, :, j], BAND, axis=0)
         out[f"{col}_p10"] = lo
         out[f"{col}_p90"] = hi
-    return out
+    from sim import model_error  # the replications' bands widened by the hindcast error of each horizon
+
+    return model_error.add_bands(out)

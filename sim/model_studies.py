@@ -16,7 +16,8 @@ from sim.scenario import load_scenario
 
 def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, workers: int | None = None,
               scheduler: str | None = None, out: Path | None = None, calibration_file: Path | None = None,
-              install: bool = False, force: bool = False, command_line=()) -> Outcome:
+              install: bool = False, force: bool = False, start_from: Path | None = None,
+              command_line=()) -> Outcome:
     """Fit the calibrated parameters; write calibration.toml, fit.png, fit.csv and summary.json into ``out``.
 
     The fit becomes the model's calibration only when asked: ``install``
@@ -33,8 +34,9 @@ def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, work
     cal_path = calibration_file or (calib.CALIBRATION_FILE if install else None)
     if cal_path is not None and (cal_path.is_dir() or not cal_path.parent.is_dir()):
         raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
+    start = calib.start_vector(start_from) if start_from else None  # a bad file fails here, before any work
     with output.claim(target, force, "calibrate") as claim:  # the folder is ours (or refused) before any work
-        result = calib.calibrate(budget, seed, agents, workers=workers, scheduler=scheduler)
+        result = calib.calibrate(budget, seed, agents, workers=workers, scheduler=scheduler, start=start)
         provenance.seeds = result.seeds
         try:
             version = metadata.version("urbanization-sim")
@@ -46,6 +48,7 @@ def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, work
         summary = {"budget": budget, "seed": seed, "agents": agents, "best_loss": result.best_loss,
                    "accepted": len(result.accepted), "trials": len(result.trials), "losses": result.losses,
                    "best": result.best, "calibration_file": str(cal_path) if cal_path else None,
+                   "start_from": shown_path(start_from) if start_from else None, "start": start,
                    "provenance": provenance.manifest()}
         with claim.writing() as folder:
             output.write_timeseries(folder / "fit.csv", fit)

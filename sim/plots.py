@@ -29,6 +29,8 @@ def official_points() -> pd.DataFrame:
 
 
 def _band(ax, ts: pd.DataFrame, col: str, color: str) -> None:
+    if f"{col}_model_p10" in ts:  # with the hindcast error of each horizon (sim/model_error.py)
+        ax.fill_between(ts["year"], ts[f"{col}_model_p10"], ts[f"{col}_model_p90"], color=color, alpha=0.08, lw=0)
     if f"{col}_p10" in ts:
         ax.fill_between(ts["year"], ts[f"{col}_p10"], ts[f"{col}_p90"], color=color, alpha=0.2, lw=0)
 
@@ -63,7 +65,8 @@ def plot_urbanization(ts: pd.DataFrame, path: Path, title: str, note: str) -> No
     bottom.annotate(f"{last['gap_pp']:.1f} pp", (last["year"], last["gap_pp"]), xytext=(6, 0),
                     textcoords="offset points", va="center", color=GAP_COLOR, fontsize=9)
     bottom.set_ylabel("resident - hukou\n(percentage points)")
-    bottom.set_xlabel("year (end of year)")
+    bottom.set_xlabel("year (end of year)" + ("; dark bands: p10-p90 over replications; light: with the model's "
+                                              "hindcast error (backtest)" if banded else ""))
     bottom.legend(loc="lower left", fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
     lo = min(official["gap"].min(), ts["gap_pp"].min())
@@ -112,7 +115,8 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # beside, off the data
     top.grid(alpha=0.3)
     bottom.set_ylabel("resident - hukou\n(percentage points)")
-    bottom.set_xlabel("year (end of year); bands: p10-p90 over replications")
+    bottom.set_xlabel("year (end of year); dark bands: p10-p90 over replications; light: with the model's "
+                      "hindcast error (backtest)")
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
     gaps = [official["gap"]] + [ts["gap_pp"] for _, ts in runs]

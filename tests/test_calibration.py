@@ -132,3 +132,29 @@ def test_a_window_that_ends_before_2020_does_not_search_the_pandemic_shocks():
     early = Window(DEFAULT_WINDOW.history, (2016, 2017))
     assert not set(PANDEMIC) & set(fitted_for(early))
     assert set(fitted_for(early)) | set(PANDEMIC) == set(FITTED)
+
+
+def test_a_search_started_from_a_vector_evaluates_it_first(tmp_path):
+    """--start-from: the file's best vector is the first trial; parameters it lacks take their defaults."""
+    from sim.calibration import calibrate, start_vector
+    from sim.parameters import Parameters
+
+    text = CALIBRATION_FILE.read_text(encoding="utf-8")
+    start = start_vector(CALIBRATION_FILE)
+    assert set(start) == set(FITTED)
+    lacking = tmp_path / "old.toml"  # a file fitted before one parameter existed
+    lacking.write_text(text.replace("\npandemic_leave_factor_2020 =", "\n# pandemic_leave_factor_2020 =", 1),
+                       encoding="utf-8")
+    assert start_vector(lacking)["pandemic_leave_factor_2020"] == Parameters.defaults()["pandemic_leave_factor_2020"]
+    result = calibrate(budget=2, seed=3, agents=3000, seeds_per_trial=1, workers=1, start=start)
+    assert result.trials[0][0] == pytest.approx(start)
+
+
+def test_a_start_vector_out_of_its_range_is_refused(tmp_path):
+    from sim.calibration import start_vector
+    from sim.scenario import ScenarioError
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[best]\\nleave_intercept = 3.0\\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="best.leave_intercept"):
+        start_vector(bad)
