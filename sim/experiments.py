@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim import calibration as calib
 from sim import compare as comparisons
-from sim import attribution, ensemble, output, plots
+from sim import attribution, breakdown_table, ensemble, output, plots
 from sim import scenario_targets as goals
 from sim.calibration import Calibration, apply_calibration, load_calibration
 from sim.provenance import Provenance
@@ -92,7 +92,8 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
         replications: int = 1, workers: int | None = None, scheduler: str | None = None, engine: str = "vector",
         keep_going: bool = False, force: bool = False, fixed_parameters: bool = False,
         calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
-    """Run a scenario (``replications`` seeds) and write timeseries.csv, summary.json and urbanization.png."""
+    """Run a scenario (``replications`` seeds); write timeseries.csv, summary.json, summary.md, urbanization.png and the
+    breakdown by place and cause (breakdown.csv, gap_by_cause.png, gap_waterfall.png)."""
     loaded = load_scenario(scenario, {"agents": agents, "seed": seed})
     provenance, cal = _start(command_line, calibration, uncalibrated)
     target = out or Path("results") / loaded.name
@@ -105,6 +106,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
         specs = ensemble.replication_specs(loaded, seeds, engine=engine, calibration=draws)
         results = ensemble.run_replications(specs, workers, keep_going=keep_going, scheduler=scheduler)
         table = ensemble.summarize(results)
+        places = breakdown_table.summarize(results, loaded.name)
         failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
         manifest = provenance.manifest()
         summary = {
@@ -133,6 +135,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
             plots.plot_urbanization(
                 table, folder / "urbanization.png",
                 f"Scenario '{loaded.name}': urbanization {loaded.start_year}-{loaded.end_year}", note)
+            breakdown_table.write(folder, places, f"Scenario '{loaded.name}'")
     last = table.iloc[-1]
     return Outcome(
         f"{loaded.name}: {int(last['year'])} resident {last['resident_urbanization_pct']:.2f} %, "

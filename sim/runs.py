@@ -42,7 +42,7 @@ class RunSpec:
 
 @dataclass
 class RunResult:
-    """The time series of a run (None if it failed) and the persons each agent stands for."""
+    """The time series of a run (None if it failed), its breakdown and the persons each agent stands for."""
 
     seed: int
     timeseries: pd.DataFrame | None
@@ -51,6 +51,7 @@ class RunResult:
     setup_seconds: float = 0.0
     run_seconds: float = 0.0
     probe: dict = field(default_factory=dict)
+    breakdown: pd.DataFrame | None = None  # by place, cause and flow (``sim.breakdown``), every year
 
 
 def model_class(engine: str):
@@ -75,7 +76,7 @@ def execute(spec: RunSpec, probe: Callable[[object], dict] | None = None) -> Run
     finished = time.perf_counter()
     return RunResult(seed=spec.seed, timeseries=timeseries, persons_per_agent=model.persons_per_agent,
                      setup_seconds=built - started, run_seconds=finished - built,
-                     probe=probe(model) if probe else {})
+                     probe=probe(model) if probe else {}, breakdown=model.breakdown())
 
 
 def execute_reporting_errors(spec: RunSpec) -> RunResult:
