@@ -26,7 +26,7 @@ place in the model; they are spread over the destinations in their 2020
 proportions (each city's 2020 urban-district population, or its county-town
 aggregate's, minus the rural-hukou agents living there at the start).
 
-Persons per agent are applied by ``sim.outputs`` (``Snapshot.persons_by`` and
+Persons per agent are applied by ``sim.outputs`` (``Snapshot.persons_of`` and
 ``Tally.values_by_place``), as for every output. ``model.breakdown()`` is the
 whole run (the rows of every year, collected by the model each year).
 """
@@ -112,7 +112,8 @@ GAP_FLOWS: tuple[GapFlow, ...] = (
     GapFlow("arrivals", {"departures_in_year": 1}, "rural-hukou persons moving from a village to a town"),
     GapFlow("returns", {"returns_in_year": -1}, "persons back in their village from a town"),
     GapFlow("settlements", {"settlements_in_year": -1}, "hukou conversions of town residents (settlers, children)"),
-    GapFlow("reclassification", {"reclassified_in_year": 1}, "villagers whose village became urban: residents"),
+    GapFlow("reclassification", {"reclassified_in_year": 1},
+            "villagers whose village became urban (town residents from then on)"),
     GapFlow("reclassification_with_hukou", {"reclassified_with_hukou_in_year": -1},
             "of them, those whose hukou was converted with the village (reclassification without hukou "
             "is the sum of the two)"),
@@ -167,10 +168,14 @@ class Places:
 def main_deterrent(shortfalls: np.ndarray) -> np.ndarray:
     """Per column of ``decisions.settle_deterrents``: the index in SETTLE_DETERRENTS of the largest shortfall
     (ties: the first in that order), or ``len(SETTLE_DETERRENTS)`` where no term falls short."""
-    if shortfalls.shape[1] == 0:
-        return np.zeros(0, np.int8)
-    return np.where(shortfalls.max(axis=0) > 0, np.argmax(shortfalls, axis=0),
-                    len(SETTLE_DETERRENTS)).astype(np.int8)
+    main = np.zeros(shortfalls.shape[1], np.int8)
+    largest = shortfalls[0].copy()
+    for i in range(1, len(shortfalls)):  # strictly larger: ties stay with the first
+        larger = shortfalls[i] > largest
+        main[larger] = i
+        np.maximum(largest, shortfalls[i], out=largest)
+    main[largest <= 0] = len(SETTLE_DETERRENTS)
+    return main
 
 
 def _main_deterrent(m, rows: np.ndarray, school: np.ndarray) -> np.ndarray:
@@ -181,11 +186,11 @@ def _main_deterrent(m, rows: np.ndarray, school: np.ndarray) -> np.ndarray:
         years_in_city=p.years_in_city[rows].astype(float), age=p.age[rows], params=m.params))
 
 
-def cause_codes(m, snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, its index in CAUSES, and the mask of rows that have one (rural-hukou town residents, converted)."""
-    p, rec = m.people, m.tally.settle
+def cause_index(m, snap: Snapshot) -> np.ndarray:
+    """Per rural-hukou town resident and per person converted this year: destination x len(CAUSES) + cause."""
+    p, rec, loc = m.people, m.tally.settle, snap.loc
     code = np.full(p.n, ARRIVED, np.int8)  # adults in town who are not candidates moved this year
-    counted = snap.rural_in_town.copy()
+    converted = np.zeros(0, np.int64)
     if rec is not None:
         c = np.full(rec.rows.size, REFUSED, np.int8)  # eligible applicants not admitted, unless below
         blocked = ~rec.eligible
@@ -193,36 +198,42 @@ def cause_codes(m, snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
         unwilling = rec.eligible & ~rec.applying
         c[unwilling] = UNWILLING + _main_deterrent(m, rec.rows[unwilling], rec.school_children[unwilling])
         code[rec.rows] = c
-        code[rec.converted] = CONVERTED
-        counted[rec.converted] = True
-    kids = np.flatnonzero(snap.rural_in_town & (snap.age < ADULT_AGE))
+        converted = rec.converted
+        code[converted] = CONVERTED
+    rows = np.flatnonzero(snap.rural_in_town)
+    kids = rows[snap.age[rows] < ADULT_AGE]
     parent = np.maximum(p.parent[kids], 0)
     with_parent = ((p.parent[kids] >= 0) & snap.rural_in_town[parent] & (snap.age[parent] >= ADULT_AGE)
-                   & (snap.loc[parent] == snap.loc[kids]))
+                   & (loc[parent] == loc[kids]))
     code[kids] = np.where(with_parent, code[parent], CHILD_OTHER)
-    return code, counted
+    rows = np.r_[rows, converted]
+    return loc[rows].astype(np.int64) * len(CAUSES) + code[rows]
 
 
-def values(model: "UrbanizationModel") -> np.ndarray:
-    """The current year's values, in the order of ``model.places.keys`` (NaN: no flows in the start year)."""
-    pl, snap, w = model.places, Snapshot(model), model.persons_per_agent
+def values(model: "UrbanizationModel", snap: Snapshot | None = None) -> np.ndarray:
+    """The current year's values, in the order of ``model.places.keys`` (NaN: no flows in the start year).
+
+    ``snap``: the year's ``Snapshot`` if the caller has one (its masks are shared).
+    """
+    pl, w = model.places, model.persons_per_agent
+    snap = snap or Snapshot(model)
     k, loc = pl.n, snap.loc
     stock = pl.stock_share * snap.urban_stock
     simulated = model.year > model.scenario.start_year
     flows = [model.tally.values_by_place(name, w, k) if simulated else np.full(k, np.nan)
              for name in ("departures_in_year", "returns_in_year", "settlements_in_year")]
-    per_place = pl.member @ np.stack([
-        np.bincount(loc[snap.in_town], minlength=k).astype(float), stock + snap.persons_by(snap.in_town, loc, k),
-        stock + snap.persons_by(snap.in_town & (snap.hukou == URBAN), loc, k),
-        snap.persons_by(snap.rural_in_town, loc, k), *flows]).T
+    town = np.flatnonzero(snap.in_town)
+    agents = np.bincount(loc[town] * 2 + (snap.hukou[town] == URBAN), minlength=2 * k).reshape(k, 2)
+    by_hukou = snap.persons_of(agents)
+    per_place = pl.member @ np.stack([agents.sum(axis=1).astype(float), stock + by_hukou.sum(axis=1),
+                                      stock + by_hukou[:, 1], by_hukou[:, 0], *flows]).T
     residents, rural = per_place[:, 1], per_place[:, 3]
     gap_pp = np.divide(100.0 * rural, residents, out=np.full_like(rural, np.nan), where=residents > 0)
     places = np.column_stack([per_place[:, :4], gap_pp, per_place[:, 4:]]).ravel()
     n_causes, n_groups = len(CAUSES), pl.n_with_causes
     if not simulated:
         return np.r_[places, np.full(n_groups * n_causes + len(GAP_FLOWS), np.nan)]
-    code, counted = cause_codes(model, snap)
-    by_cause = snap.persons_by(counted, loc.astype(np.int64) * n_causes + code, k * n_causes).reshape(k, n_causes)
+    by_cause = snap.persons_of(np.bincount(cause_index(model, snap), minlength=k * n_causes)).reshape(k, n_causes)
     causes = (pl.member[:n_groups] @ by_cause).ravel()
     return np.r_[places, causes, list(gap_flows(model.tally.values(w)).values())]
 

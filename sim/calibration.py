@@ -79,7 +79,7 @@ def history_series(values: dict[str, float], seeds: list[int], agents: int,
     """Mean time series of the window's history scenario to its last year over ``seeds``, with ``values``."""
     scenario = load_scenario(window.history, {"agents": agents, "end_year": window.fit_years[-1]})
     scenario = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(values))
-    runs = [execute(RunSpec(scenario, seed=s)).timeseries for s in seeds]
+    runs = [execute(RunSpec(scenario, seed=s, breakdown=False)).timeseries for s in seeds]
     return sum(runs[1:], runs[0]) / len(runs) if len(runs) > 1 else runs[0]
 
 

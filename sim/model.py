@@ -44,7 +44,9 @@ TIMESERIES_COLUMNS = outputs.TIMESERIES_COLUMNS
 class UrbanizationModel(mesa.Model):
     """China's urbanization driven by rural-hukou migrants' decisions (see module doc)."""
 
-    def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: int | None = None):
+    def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: int | None = None,
+                 by_place: bool = True):
+        """``by_place``: also collect the outputs by place, cause and flow each year (``sim.breakdown``)."""
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.scenario = scenario
@@ -105,7 +107,7 @@ class UrbanizationModel(mesa.Model):
             self, has_school_children(self.people, self.families))
         self.records: list[dict] = []
         self.places = breakdown.Places(self)
-        self.place_values: list[np.ndarray] = []  # each year's ``breakdown.values``
+        self.place_values: list[np.ndarray] | None = [] if by_place else None  # each year's ``breakdown.values``
         self.datacollector = mesa.DataCollector(model_reporters=outputs.model_reporters())
         self._collect()
 
@@ -139,8 +141,10 @@ class UrbanizationModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
     def _collect(self) -> None:
-        self.records.append(outputs.collect(self))
-        self.place_values.append(breakdown.values(self))
+        snap = outputs.Snapshot(self)
+        self.records.append(outputs.collect(self, snap))
+        if self.place_values is not None:
+            self.place_values.append(breakdown.values(self, snap))
         self.datacollector.collect(self)
 
     def stocks(self) -> dict:
@@ -156,8 +160,10 @@ class UrbanizationModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.records, columns=list(TIMESERIES_COLUMNS))
 
-    def breakdown(self) -> pd.DataFrame:
-        """Every year so far by place, cause and flow: tidy rows (``sim.breakdown``)."""
+    def breakdown(self) -> pd.DataFrame | None:
+        """Every year so far by place, cause and flow: tidy rows (``sim.breakdown``); None if not collected."""
+        if self.place_values is None:
+            return None
         return breakdown.frame(self.places, [int(r["year"]) for r in self.records], self.place_values)
 
     # ------------------------------------------------------------------ Mesa views

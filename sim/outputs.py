@@ -13,8 +13,8 @@ Kinds:
   (``Tally``);
 - ``rate`` and ``mean``: computed from the state, not scaled.
 
-Persons per agent are applied in two places only: ``Snapshot.persons`` and
-``Snapshot.persons_by`` (stocks) and ``Tally.values`` and
+Persons per agent are applied in two places only: ``Snapshot.persons``,
+``Snapshot.persons_by`` and ``Snapshot.persons_of`` (stocks) and ``Tally.values`` and
 ``Tally.values_by_place`` (flows; the outputs by place are in ``sim.breakdown``). A flow is counted in agents by the stages, plus
 persons for the parts of the population that are not agents (the urban-hukou
 stock's deaths, births from the published totals).
@@ -56,7 +56,11 @@ class Snapshot:
 
     def persons_by(self, mask: np.ndarray, place: np.ndarray, n_places: int) -> np.ndarray:
         """Persons represented by the agents in ``mask``, per value of ``place`` (0 .. n_places - 1)."""
-        return np.bincount(place[mask], minlength=n_places) * self.w
+        return self.persons_of(np.bincount(place[mask], minlength=n_places))
+
+    def persons_of(self, agents: np.ndarray) -> np.ndarray:
+        """Persons represented by counts of agents."""
+        return agents * self.w
 
     @cached_property
     def in_town(self) -> np.ndarray:
@@ -255,9 +259,9 @@ class Tally:
         return counts * persons_per_agent
 
 
-def collect(model: "UrbanizationModel") -> dict[str, float]:
+def collect(model: "UrbanizationModel", snap: Snapshot | None = None) -> dict[str, float]:
     """One row of the time series: every declared output at the end of the model's year."""
-    snap = Snapshot(model)
+    snap = snap or Snapshot(model)
     flows = model.tally.values(model.persons_per_agent)
     return {o.name: (flows[o.name] if o.kind == "flow" else o.compute(snap)) for o in OUTPUTS}
 
