@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import plots_gap
 from sim.breakdown import ALL, CAUSES, GAP_FLOWS
 from sim.ensemble import BAND
 from sim.output import timeseries_bytes
@@ -58,10 +59,11 @@ def write(folder: Path, table: pd.DataFrame | None, title: str) -> None:
         pass
     else:
         table.to_parquet(folder / "breakdown.parquet", index=False)
-    from sim import plots_gap
-
-    plots_gap.plot_gap_by_cause(table, folder / "gap_by_cause.png", title)
-    plots_gap.plot_waterfall(table, folder / "gap_waterfall.png", title)
+    replications = table["replication"].nunique() - len(STATISTICS)
+    plots_gap.plot_gap_by_cause(gap_by_cause(table), replications, folder / "gap_by_cause.png", title)
+    start, flows, end = flows_since_start(table)
+    plots_gap.plot_waterfall(start, flows, end, sorted(table["year"].unique()), replications,
+                             folder / "gap_waterfall.png", title)
 
 
 def national(table: pd.DataFrame, replication: str = "mean") -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 ``waterfall(ax, flows, ...)`` draws on any axes, so that a comparison can
 draw one per scenario (flows as ``sim.breakdown_table.flows_since_start``
-gives them). Persons are drawn in millions.
+gives them). The data come from ``sim.breakdown_table``, which calls the
+figure functions here. Persons are drawn in millions.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
-from sim.breakdown_table import flows_since_start, gap_by_cause  # noqa: E402
 
 MILLION = 1e6
 WIDENS, NARROWS, LEVEL = "#c0504d", "#4f81bd", "#7f7f7f"
@@ -86,15 +85,13 @@ def waterfall(ax, flows: Mapping[str, float], start: float | None = None, end: f
         ax.set_ylim(max(lo - pad, 0.0), hi + pad)
 
 
-def plot_waterfall(table: pd.DataFrame, path: Path, title: str) -> None:
+def plot_waterfall(start: float, flows: Mapping[str, float], end: float, years: list[int], replications: int,
+                   path: Path, title: str) -> None:
     """``gap_waterfall.png``: the gap's change from the start to the end year by flow (mean of the replications)."""
-    start, flows, end = flows_since_start(table)
-    years = sorted(table["year"].unique())
-    n = table["replication"].nunique() - 4
     fig, ax = plt.subplots(figsize=(9, 5))
     waterfall(ax, flows, start, end, f"gap\n{years[0]}", f"gap\n{years[-1]}")
     ax.set_title(f"{title}: the gap's change {years[0]}-{years[-1]} by flow")
-    fig.text(0.01, 0.01, f"Mean of {n} replication(s); flows summed over {years[1]}-{years[-1]}; red widens the "
+    fig.text(0.01, 0.01, f"Mean of {replications} replication(s); flows summed over {years[1]}-{years[-1]}; red widens the "
              "gap, blue narrows it; the axis does not start at 0.\nThe gap: rural-hukou people living in towns "
              "(urban residents minus urban-hukou holders).", fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
@@ -102,12 +99,14 @@ def plot_waterfall(table: pd.DataFrame, path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def plot_gap_by_cause(table: pd.DataFrame, path: Path, title: str) -> None:
-    """``gap_by_cause.png``: the rural-hukou town residents by why they have not converted, stacked, each year."""
-    causes = gap_by_cause(table)
+def plot_gap_by_cause(causes: pd.DataFrame, replications: int, path: Path, title: str) -> None:
+    """``gap_by_cause.png``: the rural-hukou town residents by why they have not converted, stacked, each year.
+
+    ``causes``: persons, years x causes (``sim.breakdown_table.gap_by_cause``).
+    """
+    causes = causes.copy()
     converted = causes.pop("converted_this_year")
     shown = [c for c in CAUSE_STYLE if c in causes and causes[c].abs().sum() > 0]
-    n = table["replication"].nunique() - 4
     fig, ax = plt.subplots(figsize=(10, 5.5))
     years = causes.index.to_numpy()
     ax.stackplot(years, *(causes[c].to_numpy() / MILLION for c in shown),
@@ -126,7 +125,7 @@ def plot_gap_by_cause(table: pd.DataFrame, path: Path, title: str) -> None:
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    fig.text(0.01, 0.01, f"Mean of {n} replication(s). Not eligible: the first unmet condition of the city's rule; "
+    fig.text(0.01, 0.01, f"Mean of {replications} replication(s). Not eligible: the first unmet condition of the city's rule; "
              "unwilling: eligible, did not apply, by the largest shortfall of the settle utility (docs/ODD.md 6.14).",
              fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
