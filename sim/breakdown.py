@@ -192,9 +192,9 @@ def cause_index(m, snap: Snapshot) -> np.ndarray:
     code = np.full(p.n, ARRIVED, np.int8)  # adults in town who are not candidates moved this year
     converted = np.zeros(0, np.int64)
     if rec is not None:
-        c = np.full(rec.rows.size, REFUSED, np.int8)  # eligible applicants not admitted, unless below
-        blocked = ~rec.eligible
-        c[blocked] = np.where(rec.unmet[blocked] >= 0, rec.unmet[blocked], BARRIER)
+        # not eligible: the first unmet condition, or the proofs; eligible: refused (applicants not admitted),
+        # unless unwilling or admitted (below)
+        c = np.where(rec.eligible, REFUSED, np.where(rec.unmet >= 0, rec.unmet, BARRIER)).astype(np.int8)
         unwilling = rec.eligible & ~rec.applying
         c[unwilling] = UNWILLING + _main_deterrent(m, rec.rows[unwilling], rec.school_children[unwilling])
         code[rec.rows] = c
