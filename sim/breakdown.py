@@ -129,6 +129,14 @@ def gap_flows(flows: dict) -> dict[str, float]:
     return {f.name: sum(sign * flows[column] for column, sign in f.terms.items()) for f in GAP_FLOWS}
 
 
+def gap_flow_columns(timeseries: pd.DataFrame) -> np.ndarray:
+    """Per year of a time series: the gap flows (persons, in ``GAP_FLOWS`` order), then the gap in persons
+    (urban residents minus urban-hukou holders). The flows of a year add up to the change of the gap."""
+    flows = gap_flows({column: timeseries[column].to_numpy(float) for f in GAP_FLOWS for column in f.terms})
+    gap = timeseries["urban_residents"].to_numpy(float) - timeseries["urban_hukou_population"].to_numpy(float)
+    return np.column_stack([*flows.values(), gap])
+
+
 class SettleRecord(NamedTuple):
     """What the settle stage decided this year (arrays over its candidates ``rows``, except ``converted``)."""
 

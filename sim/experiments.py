@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim import calibration as calib
 from sim import compare as comparisons
-from sim import attribution, breakdown_table, ensemble, output, plots
+from sim import attribution, breakdown_table, ensemble, output, plots, plots_gap
 from sim import scenario_targets as goals
 from sim.calibration import Calibration, apply_calibration, load_calibration
 from sim.provenance import Provenance
@@ -236,7 +236,8 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
             agents: int | None = None, workers: int | None = None, scheduler: str | None = None,
             year: int | None = None, force: bool = False, fixed_parameters: bool = False,
             calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
-    """Run scenarios with common random numbers; write comparison.csv, replications.csv, .png, summaries."""
+    """Run scenarios with common random numbers; write comparison.csv, replications.csv, .png, summaries,
+    and gap_waterfalls.png (the gap's change by flow, one waterfall per scenario)."""
     loaded = [load_scenario(path, {"agents": agents}) for path in scenarios]
     try:
         comparisons.common_years(loaded, year)  # refused before any folder is claimed
@@ -271,6 +272,8 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
             (folder / "summary.md").write_text(text, encoding="utf-8")
             output.write_json(folder / "summary.json", summary)
             plots.plot_comparison(table, result.differences(), result.report_year(), folder / "comparison.png")
+            plots_gap.plot_waterfalls(result.waterfalls(), int(result.years[0]), result.report_year(),
+                                      len(result.seeds), folder / "gap_waterfalls.png")
     return Outcome(f"{text}\n-> {target}")
 
 

@@ -131,3 +131,26 @@ def plot_gap_by_cause(causes: pd.DataFrame, replications: int, path: Path, title
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_waterfalls(panels: list[tuple[str, float, Mapping[str, float], float]], start_year: int, year: int,
+                    replications: int, path: Path) -> None:
+    """``gap_waterfalls.png`` of a comparison: one waterfall per scenario (name, start, flows, end), on one scale."""
+    cols = min(len(panels), 2)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(8.5 * cols, 4.6 * rows), squeeze=False)
+    for ax, (name, start, flows, end) in zip(axes.flat, panels):
+        waterfall(ax, flows, start, end, f"gap\n{start_year}", f"gap\n{year}")
+        ax.set_title(f"'{name}': the gap's change {start_year}-{year} by flow", fontsize=10)
+    used = axes.flat[:len(panels)]
+    low, high = min(ax.get_ylim()[0] for ax in used), max(ax.get_ylim()[1] for ax in used)
+    for ax in used:
+        ax.set_ylim(low, high)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    fig.text(0.01, 0.005, f"Mean of {replications} replication(s) per scenario, common random numbers; flows summed "
+             f"over {start_year + 1}-{year}; red widens the gap, blue narrows it; one scale for all panels, "
+             "not starting at 0.", fontsize=7, color="#444444")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -18,6 +18,7 @@ import pytest
 from sim import breakdown, breakdown_table
 from sim.breakdown import ALL, CAUSES, GAP_FLOWS, PLACE_QUANTITIES
 from sim.cities import SIZE_CLASSES
+from sim.compare import Comparison
 from sim.datasets import REGIONS
 from sim.decisions import SETTLE_DETERRENTS, settle_deterrents
 from sim.model import UrbanizationModel
@@ -197,3 +198,21 @@ def test_summarize_stacks_replications_and_means_add_up(run):
     causes = breakdown_table.gap_by_cause(out)
     assert list(causes.columns) == [c.name for c in CAUSES]
     assert causes.index[0] == model.scenario.start_year + 1
+
+
+def test_gap_flow_columns_and_comparison_waterfalls_add_up(run):
+    """From a time series alone (as compare keeps it): each year's flows are the change of the gap, and a
+    comparison's waterfall goes from the start's gap to the reported year's by the flows in between."""
+    model, ts, _ = run
+    columns = breakdown.gap_flow_columns(ts)
+    flows, gap = columns[:, :-1], columns[:, -1]
+    _close(flows[1:].sum(axis=1), np.diff(gap), model.persons_per_agent)
+    _close(gap, ts["rural_hukou_in_cities"].to_numpy(), model.persons_per_agent)
+    years = ts["year"].to_numpy()
+    grid = np.stack([columns, columns * 1.1])[None]  # one scenario, two replications
+    report = int(years[-2])
+    result = Comparison(["s"], years, np.zeros((1, 2, len(years), 3)), [1, 2], report, grid)
+    [(name, start, by_flow, end)] = result.waterfalls()
+    assert name == "s" and start == pytest.approx(gap[0] * 1.05) and end == pytest.approx(gap[-2] * 1.05)
+    assert start + sum(by_flow.values()) == pytest.approx(end, rel=1e-12)
+    assert list(by_flow) == [f.name for f in GAP_FLOWS]

@@ -266,8 +266,8 @@ def test_compare_writes_table_figure_and_summary(tmp_path):
     code = main(["compare", str(SCENARIOS / "status_quo.toml"), str(SCENARIOS / "plan.toml"),
                  "--replications", "2", "--agents", "4000", "--out", str(out)])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "replications.csv",
-                                                     "summary.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "gap_waterfalls.png",
+                                                     "replications.csv", "summary.json", "summary.md"]
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"status_quo", "plan"}
     assert {"resident_urbanization_pct_p10", "hukou_urbanization_pct_p90", "gap_pp"} <= set(table.columns)
