@@ -14,8 +14,9 @@ Kinds:
 - ``rate`` and ``mean``: computed from the state, not scaled.
 
 Persons per agent are applied in two places only: ``Snapshot.persons``,
-``Snapshot.persons_by`` and ``Snapshot.persons_of`` (stocks) and ``Tally.values`` and
-``Tally.values_by_place`` (flows; the outputs by place are in ``sim.breakdown``). A flow is counted in agents by the stages, plus
+``Snapshot.persons_by`` and ``Snapshot.persons_of`` (stocks) and
+``Tally.values`` and ``Tally.values_by_place`` (flows; the outputs by place
+are in ``sim.breakdown``). A flow is counted in agents by the stages, plus
 persons for the parts of the population that are not agents (the urban-hukou
 stock's deaths, births from the published totals).
 """

@@ -91,9 +91,9 @@ def plot_waterfall(start: float, flows: Mapping[str, float], end: float, years: 
     fig, ax = plt.subplots(figsize=(9, 5))
     waterfall(ax, flows, start, end, f"gap\n{years[0]}", f"gap\n{years[-1]}")
     ax.set_title(f"{title}: the gap's change {years[0]}-{years[-1]} by flow")
-    fig.text(0.01, 0.01, f"Mean of {replications} replication(s); flows summed over {years[1]}-{years[-1]}; red widens the "
-             "gap, blue narrows it; the axis does not start at 0.\nThe gap: rural-hukou people living in towns "
-             "(urban residents minus urban-hukou holders).", fontsize=7, color="#444444")
+    fig.text(0.01, 0.01, f"Mean of {replications} replication(s); flows summed over {years[1]}-{years[-1]}; "
+             "red widens the gap, blue narrows it; the axis does not start at 0.\nThe gap: rural-hukou people "
+             "living in towns (urban residents minus urban-hukou holders).", fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -125,9 +125,9 @@ def plot_gap_by_cause(causes: pd.DataFrame, replications: int, path: Path, title
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    fig.text(0.01, 0.01, f"Mean of {replications} replication(s). Not eligible: the first unmet condition of the city's rule; "
-             "unwilling: eligible, did not apply, by the largest shortfall of the settle utility (docs/ODD.md 6.14).",
-             fontsize=7, color="#444444")
+    fig.text(0.01, 0.01, f"Mean of {replications} replication(s). Not eligible: the first unmet condition of the "
+             "city's rule; unwilling: eligible, did not apply, by the largest shortfall of the settle utility "
+             "(docs/ODD.md 6.14).", fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
