@@ -31,7 +31,7 @@ def measure_colors(*rates: str) -> dict[str, str]:
     return {series_name(rate, run): COLORS[rate] for rate in rates for run in (CHOSEN, STATUS_QUO)}
 
 
-def _finish(ax: Axes, rates: tuple[str, ...], start_year: int, ylabel: str, title: str) -> None:
+def _finish(ax: Axes, rates: tuple[str, ...], start_year: int, ylabel: str, title: str, legend: str) -> None:
     for line in ax.get_lines():
         if line.get_label().endswith(STATUS_QUO):
             line.set_linestyle("--")
@@ -40,7 +40,7 @@ def _finish(ax: Axes, rates: tuple[str, ...], start_year: int, ylabel: str, titl
     for rate in rates:
         ax.plot(official["year"] - start_year, official[rate], MARKERS[rate], color=COLORS[rate], mfc="white",
                 label=f"{rate}, official")
-    ax.legend(loc="upper left", fontsize=8)  # a fixed place: "best" searches, and the page waits
+    ax.legend(loc=legend, fontsize=8)  # a fixed place, clear of the curves: "best" searches, and the page waits
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{start_year + int(round(x))}"))
     ax.xaxis.label.set_visible(False)  # Mesa labels the axis "Step"; the ticks are years
@@ -53,9 +53,10 @@ def rates_post_process(start_year: int, gap: bool = False) -> Callable[[Axes], N
     """The ``post_process`` of the rates figure (or, with ``gap``, of the gap figure)."""
     if gap:
         return lambda ax: _finish(ax, ("gap",), start_year, "percentage points",
-                                  "Gap: resident minus hukou urbanization")
+                                  "Gap: resident minus hukou urbanization", "upper left")
     return lambda ax: _finish(ax, ("resident", "hukou"), start_year, "% of the population",
-                              "Resident and hukou urbanization (dashed: status quo; markers: official)")
+                              "Resident and hukou urbanization (dashed: status quo; markers: official)",
+                              "center right")
 
 
 def draw_city_classes(table: pd.DataFrame, year: int) -> Figure:

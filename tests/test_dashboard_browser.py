@@ -2,7 +2,7 @@
 
 Starts ``solara run sim/dashboard.py`` on a free loopback port, checks that
 the curves are drawn, switches one measure off and sees the figure and the
-numbers change, and saves screenshots under the test's temporary folder (and,
+numbers change, resets and steps through SolaraViz's own buttons, and saves screenshots under the test's temporary folder (and,
 when ``URBSIM_DASHBOARD_SCREENSHOT`` names a file, the first one there too:
 ``make dashboard-figure`` makes the README's picture that way).
 
@@ -113,6 +113,13 @@ def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(s
             after = _summary(page)
             image_after = page.locator("img").first.screenshot()
             page.screenshot(path=str(tmp_path / "dashboard_measure_off.png"))
+
+            # SolaraViz's own buttons: Reset goes back to the file's settings at 2020, Step adds a year
+            page.get_by_role("button", name="Reset").click()
+            page.get_by_text("plan, 2020", exact=True).wait_for(timeout=WAIT_MS)
+            _wait_up_to_date(page, 24)
+            page.get_by_role("button", name="Step").click()
+            page.get_by_text("plan, 2021", exact=True).wait_for(timeout=WAIT_MS)
         finally:
             context.close()
     assert image_after != image_before
