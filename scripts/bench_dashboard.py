@@ -9,14 +9,17 @@ does (Mesa's plot of the DataCollector's curves with the dashboard's
 ``post_process``, and the bars by city class). With ``--browser`` (needs the
 ``viz`` extra, Playwright and Debian's Chromium): the dashboard is served at
 each agent count and the time from a click on a measure's switch to the page
-saying "up to date" with new figures is measured in headless Chromium.
-Prints medians; asserts nothing.
+saying "up to date" with new figures is measured in headless Chromium, with
+the CPU seconds the dashboard's server process spent on it (on a machine busy
+with other work the wall time stretches; the CPU time is what an idle machine
+would wait, the browser's own share aside). Prints medians; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -47,12 +50,19 @@ def draw_as_mesa(model: DashboardModel, rates: tuple[str, ...], gap: bool) -> by
     return buffer.getvalue()
 
 
-def server_side(agents: int, repeats: int) -> tuple[float, float]:
-    """Median seconds of (run 2020-2025, run and draw) over ``repeats`` switches of one measure."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_side(agents: int, repeats: int) -> tuple[float, float, float]:
+    """Median seconds of (run 2020-2025, run and draw, CPU of run and draw) over ``repeats`` switches."""
     model = DashboardModel(agents=agents).run_to_end()  # caches the status quo, as the page's first build
-    runs, totals = [], []
+    runs, totals, cpu = [], [], []
     for i in range(repeats):
         choice = model.choice.with_measure(MEASURE, enabled=i % 2 == 1)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         model = DashboardModel(model.scenario_file, choice=choice).run_to_end()
         t1 = time.perf_counter()
@@ -61,11 +71,12 @@ def server_side(agents: int, repeats: int) -> tuple[float, float]:
         draw_city_classes(model.city_classes(), model.year).savefig(io.BytesIO(), format="png", bbox_inches="tight")
         runs.append(t1 - t0)
         totals.append(time.perf_counter() - t0)
-    return statistics.median(runs), statistics.median(totals)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(runs), statistics.median(totals), statistics.median(cpu)
 
 
-def in_browser(agents: int, repeats: int) -> float:
-    """Median seconds from a click on the switch to the page up to date, in headless Chromium."""
+def in_browser(agents: int, repeats: int) -> tuple[float, float]:
+    """Median seconds from a click on the switch to the page up to date, and the server's CPU seconds."""
     from playwright.sync_api import sync_playwright
 
     from sim.dashboard_server import start, stop
@@ -73,7 +84,7 @@ def in_browser(agents: int, repeats: int) -> float:
     from test_dashboard_browser import CHROMIUM, FLAGS, _wait_up_to_date
 
     process, url = start(agents=agents)
-    times = []
+    times, cpu = [], []
     try:
         with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
             context = playwright.chromium.launch_persistent_context(
@@ -83,15 +94,16 @@ def in_browser(agents: int, repeats: int) -> float:
             page.goto(url, timeout=120_000)
             _wait_up_to_date(page, 24)
             for i in range(repeats):
-                t0 = time.perf_counter()
+                c0, t0 = cpu_seconds(process.pid), time.perf_counter()
                 page.get_by_text(f"{MEASURE} (art. 6)", exact=True).click()
                 _wait_up_to_date(page, 23 if i % 2 == 0 else 24)
                 times.append(time.perf_counter() - t0)
+                cpu.append(cpu_seconds(process.pid) - c0)
                 page.wait_for_timeout(300)
             context.close()
     finally:
         stop(process)
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def main() -> None:
@@ -100,12 +112,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--browser", action="store_true", help="also time the redraw in headless Chromium")
     args = parser.parse_args()
-    print("agents   run 2020-2025   run + 3 figures" + ("   click to redrawn page" if args.browser else ""))
+    print("agents   run 2020-2025   run + 3 figures (CPU)" + ("   click to redrawn page (server CPU)"
+                                                            if args.browser else ""))
     for agents in args.agents:
-        run, total = server_side(agents, args.repeats)
-        line = f"{agents:>7,}   {run:>10.2f} s   {total:>12.2f} s"
+        run, total, cpu = server_side(agents, args.repeats)
+        line = f"{agents:>7,}   {run:>10.2f} s   {total:>8.2f} s ({cpu:.2f} s)"
         if args.browser:
-            line += f"   {in_browser(agents, args.repeats):>18.2f} s"
+            wall, server_cpu = in_browser(agents, args.repeats)
+            line += f"   {wall:>16.2f} s ({server_cpu:.2f} s)"
         print(line, flush=True)
 
 

@@ -48,8 +48,8 @@ def MeasureControl(name: str, enabled: bool, strength: float, start: float, year
     """One measure: a switch, its strength (0-1 of the plan's full measure) and its start (decimal year)."""
     with solara.Column(gap="0px", style={"margin-bottom": "6px"}):
         solara.Switch(label=measure_label(name), value=enabled, on_value=lambda v: on_change(name, enabled=v))
-        solara.SliderFloat(f"strength {strength:.2f}", value=strength, min=0.0, max=1.0, step=0.05, disabled=not enabled,
-                           on_value=lambda v: on_change(name, strength=v))
+        solara.SliderFloat(f"strength {strength:.2f}", value=strength, min=0.0, max=1.0, step=0.05,
+                           disabled=not enabled, on_value=lambda v: on_change(name, strength=v))
         solara.SliderFloat(f"start {start:.2f}", value=start, min=float(years[0]), max=float(years[1]), step=0.01,
                            disabled=not enabled, on_value=lambda v: on_change(name, start=v))
 

@@ -29,13 +29,14 @@ import pandas as pd
 from sim.calibration import apply_calibration, load_calibration
 from sim.cities import SIZE_CLASSES
 from sim.model import UrbanizationModel
+from sim.runs import RunSpec, build
 from sim.policies import PLAN_ISSUED, REGISTRY
 from sim.scenario import Scenario, load_scenario, scenario_from_data
 from sim.state import ORIGIN, RURAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = PROJECT / "scenarios" / "plan.toml"
-DEFAULT_AGENTS = 50_000  # redraw well within a second on 2 cores (scripts/bench_dashboard.py)
+DEFAULT_AGENTS = 50_000  # runs as fast as 20,000 on 2 cores; drawing the page dominates (scripts/bench_dashboard.py)
 AGENT_CHOICES = (10_000, 20_000, 50_000, 100_000, 200_000)
 RATES = (("resident", "resident_urbanization_pct"), ("hukou", "hukou_urbanization_pct"), ("gap", "gap_pp"))
 CHOSEN, STATUS_QUO = "chosen measures", "status quo"
@@ -139,8 +140,7 @@ class StatusQuoRun:
 @lru_cache(maxsize=8)
 def _status_quo_cached(path: str, agents: int, seed: int) -> StatusQuoRun:
     base = base_scenario(path)
-    model = UrbanizationModel(scenario_for(base, choice_from_scenario(base, agents).none()), seed=seed,
-                              agents=agents)
+    model = build(RunSpec(scenario_for(base, choice_from_scenario(base, agents).none()), seed=seed, agents=agents))
     by_class = {model.year: by_city_class(model)}
     while model.year < model.scenario.end_year:
         model.step()
@@ -186,8 +186,7 @@ class DashboardModel(mesa.Model):
         self.base = base
         self.choice = choice if choice is not None else choice_from_scenario(base, agents)
         self.start_year, self.end_year = base.start_year, base.end_year
-        self.run_model = UrbanizationModel(scenario_for(base, self.choice), seed=base.seed,
-                                           agents=self.choice.agents)
+        self.run_model = build(RunSpec(scenario_for(base, self.choice), seed=base.seed, agents=self.choice.agents))
         self.status_quo = status_quo_run(self.scenario_file, self.choice.agents, base.seed)
         self.year = self.run_model.year
         reporters = {}

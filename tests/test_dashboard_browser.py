@@ -2,8 +2,9 @@
 
 Starts ``solara run sim/dashboard.py`` on a free loopback port, checks that
 the curves are drawn, switches one measure off and sees the figure and the
-numbers change, resets and steps through SolaraViz's own buttons, and saves screenshots under the test's temporary folder (and,
-when ``URBSIM_DASHBOARD_SCREENSHOT`` names a file, the first one there too:
+numbers change, resets and steps through SolaraViz's own buttons, and saves
+screenshots under the test's temporary folder (and, when
+``URBSIM_DASHBOARD_SCREENSHOT`` names a file, the first one there too:
 ``make dashboard-figure`` makes the README's picture that way).
 
 A missing browser or Playwright is a failure, not a skip: CI installs both
