@@ -251,6 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
                 seed=(None, "random seed (default: the plan's)"),
                 out=(None, "results folder (default results/design-<plan name>)"))
 
+    dash = sub.add_parser("dashboard", help="open the dashboard: switch the plan's measures, watch 2020-2025 "
+                                            "(needs the viz extra)")
+    dash.add_argument("scenario", type=Path, nargs="?", help="scenario the controls start from "
+                                                             "(default scenarios/plan.toml)")
+    dash.add_argument("--port", type=_positive_int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    dash.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    add_options(dash, "agents", "debug", agents=(None, "agents of each run (default 50,000)"))
+
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
     add_options(pol, "debug")
     return parser
@@ -273,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "calibrate" and options.get("calibration_file") is not None:
             options["install"] = True
         with interrupts.deferred():  # a signal during the imports is raised after them, not inside one
-            from sim import design, experiments, model_studies, plot_runs
+            from sim import dashboard_server, design, experiments, model_studies, plot_runs
             from sim.executor import SchedulerError
             from sim.output import OutputError
             from sim.scenario import ScenarioError
@@ -283,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                     "attribute": experiments.attribute, "plot": plot_runs.plot, "policies": experiments.policies,
                     "calibrate": model_studies.calibrate, "install-calibration": model_studies.install_calibration,
                     "sensitivity": model_studies.sensitivity, "bench": model_studies.bench,
-                    "backtest": model_studies.backtest, "design": design.design_command}
+                    "backtest": model_studies.backtest, "design": design.design_command,
+                    "dashboard": dashboard_server.dashboard}
         outcome = commands[args.command](**options, command_line=[PROG, *argv])
         for line in outcome.warnings:
             print(line, file=sys.stderr)

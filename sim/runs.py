@@ -3,7 +3,8 @@
 Every command runs the model through ``execute``: ``run`` and ``reproduce``
 (replications), ``compare`` and ``attribute`` (grids of scenarios and seeds),
 ``calibrate`` (the history scenario with trial parameters), ``sensitivity``,
-``bench`` and ``scripts/refresh_baseline.py``. The parameters live in the
+``bench`` and ``scripts/refresh_baseline.py``; the dashboard, which steps its
+models year by year, builds them with ``build``. The parameters live in the
 scenario: a caller that wants calibrated parameters applies them to the
 scenario first (``sim.calibration.apply_calibration``).
 """
@@ -66,6 +67,11 @@ def model_class(engine: str):
     return UrbanizationModel
 
 
+def build(spec: RunSpec):
+    """The model of ``spec`` at its start year, not yet run."""
+    return model_class(spec.engine)(spec.scenario, seed=spec.seed, agents=spec.agents, by_place=spec.breakdown)
+
+
 def execute(spec: RunSpec, probe: Callable[[object], dict] | None = None) -> RunResult:
     """Build the model of ``spec``, run it to the scenario's end year and return its result.
 
@@ -73,7 +79,7 @@ def execute(spec: RunSpec, probe: Callable[[object], dict] | None = None) -> Run
     returns is kept in ``RunResult.probe`` (the benchmark's memory figures).
     """
     started = time.perf_counter()
-    model = model_class(spec.engine)(spec.scenario, seed=spec.seed, agents=spec.agents, by_place=spec.breakdown)
+    model = build(spec)
     built = time.perf_counter()
     timeseries = model.run()
     finished = time.perf_counter()

@@ -47,7 +47,8 @@ def fresh_model(status_quo):
 # loop); `make test` runs all. Slow: whole-model statistical tests over every
 # policy, subprocesses, signals, process pools, Dask clusters, calibration and
 # benchmarks. Marked here, in one place, by module or by test name.
-SLOW_MODULES = {"test_policy_effects.py", "test_robustness.py", "test_bench.py", "test_calibration.py"}
+SLOW_MODULES = {"test_policy_effects.py", "test_robustness.py", "test_bench.py", "test_calibration.py",
+                "test_dashboard_browser.py"}  # a dashboard server and headless Chromium
 SLOW_TESTS = {
     "test_sampled_shapley_values_sum_to_total_effect", "test_exact_shapley_values_sum_to_total_effect",
     "test_scenario_compared_with_itself_differs_by_exactly_zero", "test_run_sim_script_subprocess",
