@@ -46,6 +46,7 @@ import pandas as pd
 from sim import output
 from sim.executor import map_jobs
 from sim.interrupts import deferred
+from sim.progress import progress as show_progress
 from sim.runs import RunSpec, execute
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.targets import (DEFAULT_WINDOW, MOMENTS, TARGETS, Window, fit_table, moment_targets,  # noqa: F401
@@ -114,15 +115,22 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
     run_seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(seeds_per_trial)]
     batch = BATCH  # fixed, so that the trials do not depend on --workers or --scheduler
     trials: list[tuple[dict[str, float], float]] = []
-    while len(trials) < budget:
-        asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
-        vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in FITTED.items()} for t in asked]
-        series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
-                          scheduler=scheduler, progress=f"calibration {len(trials)}/{budget}")
-        for trial, vector, ts in zip(asked, vectors, series):
-            loss = float(sum(target_losses(ts, window).values()))
-            study.tell(trial, loss)
-            trials.append((vector, loss))
+    bar = show_progress(budget, f"calibration ({window.label})")  # one bar (or line) over every batch
+    try:
+        while len(trials) < budget:
+            asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
+            vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in FITTED.items()} for t in asked]
+            series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
+                              scheduler=scheduler)
+            for trial, vector, ts in zip(asked, vectors, series):
+                loss = float(sum(target_losses(ts, window).values()))
+                study.tell(trial, loss)
+                trials.append((vector, loss))
+            if bar is not None:
+                bar.update(len(asked))
+    finally:
+        if bar is not None:
+            bar.close()
     best_vector, best_loss = min(trials, key=lambda t: t[1])
     from scipy import stats  # here: scipy.stats costs a run that does not calibrate 0.4 s to import
 
