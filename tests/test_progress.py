@@ -61,9 +61,12 @@ ARGS = ["run", str(STATUS_QUO), "--agents", "2000", "--replications", "2", "--wo
 
 
 def test_piped_run_prints_progress_lines_and_quiet_silences_them(tmp_path, capsys):
-    assert cli.main([*ARGS, "--out", str(tmp_path / "a")]) == 0
+    logger = logging.getLogger("sim")
+    before = (logger.level, logger.propagate, list(logger.handlers))
+    assert cli.main([*ARGS, "--out", str(tmp_path / "a"), "--verbose"]) == 0
     err = capsys.readouterr().err
-    assert "status_quo: replications: 2/2 runs (100 %)" in err
+    assert "status_quo: replications: 1/2 runs (50 %)" in err and "status_quo: replications: 2/2 runs (100 %)" in err
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before  # logging left as it was found
     assert cli.main([*ARGS, "--out", str(tmp_path / "b"), "--quiet"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "" and "status_quo: 2025" in captured.out  # the result is still printed
@@ -74,14 +77,6 @@ def test_quiet_and_verbose_together_are_a_usage_error(capsys):
     with pytest.raises(SystemExit) as err:
         cli.main([*ARGS, "--quiet", "--verbose"])
     assert err.value.code == 2 and "not allowed with" in capsys.readouterr().err
-
-
-def test_the_command_leaves_logging_as_it_found_it(tmp_path, capsys):
-    logger = logging.getLogger("sim")
-    before = (logger.level, logger.propagate, list(logger.handlers))
-    cli.main([*ARGS, "--out", str(tmp_path / "a"), "--verbose"])
-    capsys.readouterr()
-    assert (logger.level, logger.propagate, list(logger.handlers)) == before
 
 
 def test_every_command_takes_quiet_and_verbose():
