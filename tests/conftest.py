@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ from sim.scenario import load_scenario
 PROJECT = Path(__file__).resolve().parent.parent
 SCENARIOS = PROJECT / "scenarios"
 SMALL_AGENTS = 20_000
+PROGRESS_LINE = re.compile(r"^.+: \d+/\d+ runs \(\d+ %\), \d+ s\n", re.M)  # sim.progress.ProgressLines
+
+
+def without_progress(err: str) -> str:
+    """Standard error without the progress lines a command prints when it is not on a terminal."""
+    return PROGRESS_LINE.sub("", err)
 
 
 def calibrated_scenario(path):
