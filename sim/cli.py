@@ -3,7 +3,9 @@
 This module only parses arguments and calls ``sim.experiments``, which runs
 the command and returns what to print. Options shared by several
 subcommands are declared once, in ``OPTIONS``, and added by name
-(``add_options``).
+(``add_options``); every command takes ``--quiet`` and ``--verbose``, which set
+how much of the package's logging (``sim.progress``: progress and warnings)
+reaches standard error while the command runs.
 
 Exit status: 0 success; 2 bad input (usage, scenario or calibration file,
 results folder that exists, is not ours to replace or is being written by
