@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim import compare as comparisons
 from sim import ensemble, overrides
-from sim.calibration import Calibration, apply_calibration, load_calibration
+from sim.calibration import Calibration, CalibrationError, apply_calibration, load_calibration
 from sim.ensemble import BAND, RATE_COLUMNS
 from sim.scenario import Scenario, ScenarioError, extend, load_scenario, scenario_from_data
 
@@ -67,7 +67,11 @@ def with_overrides(scenario: Scenario | str | Path | Mapping, values: Mapping[st
     warning (logger ``sim.overrides``), as ``--set`` does.
     """
     changed = overrides.with_overrides(as_scenario(scenario), values)
-    overrides.warn_calibrated(values, _calibration(True), option="")
+    try:
+        committed = _calibration(True)
+    except CalibrationError:  # no usable committed calibration: nothing was fitted to warn about
+        committed = None
+    overrides.warn_calibrated(values, committed, option="")
     return changed
 
 

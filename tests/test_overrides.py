@@ -130,3 +130,13 @@ def test_api_override_warns_through_logging(status_quo_file, caplog):
         sim.with_overrides(status_quo_file, {"parameters.settle_intercept": -3.0})
     assert [r.name for r in caplog.records] == ["sim.overrides"]
     assert "replaces the value the calibration fitted" in caplog.records[0].getMessage()
+
+
+def test_compare_applies_the_overrides_to_every_scenario(tmp_path, capsys):
+    out = tmp_path / "c"
+    status, _, _ = _main(capsys, "compare", str(STATUS_QUO), str(PLAN), "--agents", "2000", "--replications", "2",
+                         "--workers", "1", "--out", str(out), "--set", "parameters.settle_land_coef=-0.5")
+    assert status == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [s["resolved"]["parameters"] for s in summary["scenarios"]] == [{"settle_land_coef": -0.5}] * 2
+    assert summary["provenance"]["overrides"] == {"parameters.settle_land_coef": -0.5}
