@@ -17,9 +17,9 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from sim import attribution as attributions
 from sim import compare as comparisons
 from sim import ensemble, overrides
 from sim.calibration import Calibration, CalibrationError, apply_calibration, load_calibration
@@ -139,14 +139,16 @@ def bands(runs: pd.DataFrame, columns: Sequence[str] = RATE_COLUMNS) -> pd.DataF
 
 
 def compare_scenarios(scenarios: Sequence, *, replications: int = 10, seed: int | None = None,
-                      agents: int | None = None, calibration=True, fixed_parameters: bool = False,
-                      workers: int | None = 1) -> comparisons.Comparison:
+                      agents: int | None = None, year: int | None = None, calibration=True,
+                      fixed_parameters: bool = False, workers: int | None = 1) -> comparisons.Comparison:
     """Run scenarios with common random numbers, as ``run_sim.py compare`` (the first is the reference).
 
-    Returns the comparison: ``.table()`` (median, p10, p90 per scenario and
-    year, ``comparison.csv``), ``.summary_markdown()``, ``.rates`` (scenario,
-    replication, year, rate); ``differences(comparison)`` gives the paired
-    differences from the first scenario with their intervals.
+    They run to their common end year; ``year`` is the one reported (default:
+    that end year). Returns the comparison: ``.table()`` (median, p10, p90 per
+    scenario and year, ``comparison.csv``), ``.replications_table()`` (every
+    replication, ``replications.csv``), ``.differences()`` (paired differences
+    from the first scenario with 90 % intervals, every year),
+    ``.summary_markdown()`` and ``.rates`` (scenario, replication, year, rate).
     """
     loaded = [as_scenario(s) for s in scenarios]
     if not loaded:
@@ -156,37 +158,36 @@ def compare_scenarios(scenarios: Sequence, *, replications: int = 10, seed: int 
     cal = prepared[0][1]
     seed = loaded[0].seed if seed is None else seed
     return comparisons.compare([s for s, _ in prepared], seed, replications, agents, workers,
-                               calibration=None if fixed_parameters else cal)
+                               calibration=None if fixed_parameters else cal, year=year)
 
 
 def differences(comparison: comparisons.Comparison, year: int | None = None) -> pd.DataFrame:
-    """Each scenario's paired difference from the first in ``year`` (default 2025, or the last year).
+    """The paired differences from the first scenario in one year (default: the comparison's reported year).
 
-    One row per scenario and rate: ``mean`` of the per-replication
-    differences and its 90 % interval ``lo90``, ``hi90`` (NaN for one replication).
+    One row per other scenario and rate (``quantity``): ``mean`` of the
+    per-replication differences and its 90 % interval ``lo90``, ``hi90`` (NaN
+    for one replication).
     """
     year = comparison.report_year() if year is None else int(year)
     if year not in comparison.years:
         raise ValueError(f"differences: year {year} is not in the comparison's years "
                          f"{comparison.years[0]}-{comparison.years[-1]}")
-    t = int(np.flatnonzero(comparison.years == year)[0])
-    rows = []
-    for i, name in enumerate(comparison.names):
-        for j, rate in enumerate(RATE_COLUMNS):
-            mean, lo, hi = comparisons.mean_interval(comparison.rates[i, :, t, j] - comparison.rates[0, :, t, j])
-            rows.append({"scenario": name, "year": year, "rate": rate, "mean": mean, "lo90": lo, "hi90": hi})
-    return pd.DataFrame(rows)
+    table = comparison.differences()
+    return table[table.year == year].reset_index(drop=True)
 
 
 def attribute(plan: Scenario | str | Path | Mapping, base: Scenario | str | Path | Mapping | None = None, *,
-              year: int = 2025, replications: int = 10, seed: int | None = None, agents: int = 50_000,
-              calibration=True, fixed_parameters: bool = False, workers: int | None = 1) -> comparisons.Attribution:
-    """Split the plan's effect on a year's gap among its measures, as ``run_sim.py attribute``.
+              year: int | None = None, replications: int = 10, seed: int | None = None, agents: int = 50_000,
+              calibration=True, fixed_parameters: bool = False, workers: int | None = 1) -> attributions.Attribution:
+    """Split the plan's effect on a year's gap among everything in which it differs from the base.
 
-    ``base``: the reference (default ``status_quo.toml`` beside the plan's
-    file, or the shipped one). Returns the attribution: ``.table()``
-    (leave-one-out and Shapley values with 90 % intervals, ``attribution.csv``),
-    ``.total`` (the plan's effect per replication), ``.summary_markdown()``.
+    As ``run_sim.py attribute``: each measure, and each settlement rule, city
+    class or parameter set differently, is a term. ``base``: the reference
+    (default ``status_quo.toml`` beside the plan's file, or the shipped one);
+    ``year``: default the common end year. Returns the attribution:
+    ``.table()`` (leave-one-out and Shapley values with 90 % intervals,
+    ``attribution.csv``), ``.total`` (the effect per replication), ``.shapley``
+    (replication, term), ``.summary_markdown()``.
     """
     plan = as_scenario(plan)
     if base is None:
@@ -195,8 +196,8 @@ def attribute(plan: Scenario | str | Path | Mapping, base: Scenario | str | Path
     plan, cal = _prepared(plan, None, agents, calibration, "attribute()")
     base, _ = _prepared(base, None, agents, calibration, "attribute()")
     seed = plan.seed if seed is None else seed
-    return comparisons.attribute(plan, base, seed, replications, agents, workers, year,
-                                 calibration=None if fixed_parameters else cal)
+    return attributions.attribute(plan, base, seed, replications, agents, workers, year,
+                                  calibration=None if fixed_parameters else cal)
 
 
 def build_model(scenario: Scenario | str | Path | Mapping, *, seed: int | None = None, agents: int | None = None,

@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a target such as gap_pp<=17.5@2025 (repeatable; default: the plan's [[targets]])")
     des.add_argument("--probability", type=_probability, default=0.8,
                      help="chance over replications a set must reach for every target at once (default 0.8)")
-    add_options(des, "agents", "replications", "seed", "out", "force", "fixed_parameters", *RUNS,
+    add_options(des, "agents", "replications", "seed", "out", "force", "fixed_parameters", "set", *RUNS,
                 agents=(20_000, "agents per run (default 20,000)"),
                 replications=(8, "replications per evaluated set (default 8)"),
                 seed=(None, "random seed (default: the plan's)"),

@@ -163,10 +163,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict:
 
 
 def extend(parent: dict, own: dict) -> dict:
-    """``own`` laid over ``parent`` table by table, as a file that ``extends`` another (also ``--set``).
-
-    A settlement rule of another kind replaces the parent's rule whole.
-    """
+    """``own`` over ``parent`` table by table (``extends``, ``--set``); a rule of another kind replaces the parent's."""
     parent = copy.deepcopy(parent)
     settlement = own.get("settlement")
     if isinstance(settlement, dict) and isinstance(parent.get("settlement"), dict):

@@ -49,7 +49,7 @@ comparison = sim.compare_scenarios([status_quo, plan], replications=REPLICATIONS
 table = comparison.table()
 print(table[table.year == 2025][["scenario", "resident_urbanization_pct", "hukou_urbanization_pct", "gap_pp"]]
       .round(2).to_string(index=False))
-effect = sim.differences(comparison, 2025).set_index(["scenario", "rate"]).loc["plan"]
+effect = sim.differences(comparison, 2025).set_index(["scenario", "quantity"]).loc["plan"]
 for rate, row in effect.iterrows():
     print(f"plan minus status quo, {rate}: {row['mean']:+.3f} [{row['lo90']:+.3f}, {row['hi90']:+.3f}]")
 
