@@ -83,12 +83,13 @@ class _CurrentStderr(logging.StreamHandler):
 _installed: logging.Handler | None = None
 
 
-def log_to_stderr(level: int | str = logging.INFO) -> None:
+def log_to_stderr(level: int | str = logging.INFO, propagate: bool = False) -> None:
     """Send the package's messages at ``level`` and above to standard error, one plain line each.
 
     ``level``: a ``logging`` level or "quiet" (warnings only), "normal"
-    (progress too), "verbose" (a line per finished job). Calling it again
-    replaces the previous setting.
+    (progress too), "verbose" (a line per finished job). ``propagate``: also
+    hand them on to the root logger's handlers (off: a notebook that has its
+    own would print each twice). Calling it again replaces the previous setting.
     """
     global _installed
     logger = logging.getLogger(LOGGER)
@@ -98,19 +99,22 @@ def log_to_stderr(level: int | str = logging.INFO) -> None:
     _installed.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(_installed)
     logger.setLevel(LEVELS.get(level, level) if isinstance(level, str) else level)
-    logger.propagate = False
+    logger.propagate = propagate
 
 
 @contextlib.contextmanager
 def logging_to_stderr(level: int | str = logging.INFO):
-    """``log_to_stderr`` for the duration of a command; the previous state comes back after."""
+    """``log_to_stderr`` for the duration of a command; the previous state comes back after.
+
+    Records still reach the root logger (a command line has no handler there; a test's capture does).
+    """
     global _installed
     logger = logging.getLogger(LOGGER)
     before = (logger.level, logger.propagate, _installed)
     if _installed is not None:
         logger.removeHandler(_installed)
         _installed = None
-    log_to_stderr(level)
+    log_to_stderr(level, propagate=True)
     try:
         yield
     finally:
