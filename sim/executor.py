@@ -38,7 +38,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable
 
@@ -230,7 +230,7 @@ def _run_pool(fn: Callable, jobs: list, indices: list[int], workers: int,
     try:
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)  # each result as it comes (progress)
             broken = [f for f in finished if isinstance(f.exception(), BrokenProcessPool)]
             for future in finished:
                 if future not in broken:

@@ -70,6 +70,7 @@ SLOW_TESTS = {
     "test_design_finds_the_one_measure_that_narrows_the_gap",  # tests/test_scenario_targets_design.py: two searches
     "test_run_records_overrides_and_reproduce_applies_them", "test_progress_lines_in_a_pipe_subprocess",
     "test_walkthrough_answers_and_saves_its_figure",  # the whole plan attributed, about a minute
+    "test_a_pool_hands_each_result_over_as_it_comes",  # a process pool
     "test_run_medians_are_the_commands", "test_compare_applies_the_overrides_to_every_scenario",
 }
 

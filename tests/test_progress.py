@@ -102,3 +102,26 @@ def test_import_sim_is_lazy_and_names_do_not_shadow_modules():
     assert not set(sim.__all__) & modules  # `from sim import compare` must stay the module
     for name in sim.__all__:
         assert getattr(sim, name) is not None
+
+
+def _waits_for(path_and_wait) -> bool:
+    """A job that waits (up to a deadline) for a file another job's result creates; True if it came."""
+    import time
+    from pathlib import Path
+
+    path, wait = path_and_wait
+    deadline = time.monotonic() + wait
+    while wait and time.monotonic() < deadline and not Path(path).exists():
+        time.sleep(0.05)
+    return Path(path).exists()
+
+
+def test_a_pool_hands_each_result_over_as_it_comes(tmp_path):
+    # job 0 finishes only once job 1's result has been handed over (on_result writes the file): with results
+    # handed over only when every job is done, job 0 would wait out its deadline and return False
+    from sim.executor import map_jobs
+
+    flag = tmp_path / "job-1-reported"
+    jobs = [(str(flag), 120.0), (str(flag), 0.0)]
+    results = map_jobs(_waits_for, jobs, workers=2, on_result=lambda i, _: i == 1 and flag.touch())
+    assert results == [True, False]
