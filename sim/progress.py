@@ -8,7 +8,7 @@ notes), so a notebook can silence or capture them with the standard
 only, ``--verbose`` adds a line per finished job).
 
 Progress (``progress``) is shown only when ``sim.progress`` is enabled for
-INFO: on a terminal as a bar (tqdm, removed when done); elsewhere (stderr piped
+INFO: on a terminal as a bar (tqdm, left on screen when done); elsewhere (stderr piped
 to a file, a notebook) as plain lines, one at each tenth of the jobs and at
 least every ``LINE_SECONDS`` seconds while jobs finish.
 """
@@ -64,7 +64,7 @@ def progress(total: int, label: str | None):
             from tqdm import tqdm
         except ImportError:  # pragma: no cover - tqdm is a dependency
             return ProgressLines(total, label)
-        return tqdm(total=total, desc=label, unit="run", leave=False, file=sys.stderr)
+        return tqdm(total=total, desc=label, unit="run", file=sys.stderr)  # left on screen when done
     return ProgressLines(total, label)
 
 
