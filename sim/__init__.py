@@ -19,6 +19,7 @@ import importlib
 _EXPORTS = {
     "load_scenario": "sim.scenario", "Scenario": "sim.scenario", "ScenarioError": "sim.scenario",
     "scenario_from_dict": "sim.api", "with_overrides": "sim.api", "run": "sim.api", "bands": "sim.api",
+    "gap_breakdown": "sim.api",
     "compare_scenarios": "sim.api", "differences": "sim.api", "attribute": "sim.api", "build_model": "sim.api",
     "UrbanizationModel": "sim.model", "MigrantWorker": "sim.agents",
     "load_calibration": "sim.calibration", "CalibrationError": "sim.calibration",

@@ -103,6 +103,16 @@ def _prepared(scenario, seed: int | None, agents: int | None, calibration, what:
     return (scenario if cal is None else apply_calibration(scenario, cal)), cal
 
 
+def _replications(scenario, replications: int, seed: int | None, agents: int | None, calibration,
+                  fixed_parameters: bool, workers: int | None, engine: str, keep_going: bool, what: str):
+    """The scenario as run and the results of its replications (the seeds and draws of ``run_sim.py run``)."""
+    scenario, cal = _prepared(scenario, seed, agents, calibration, what)
+    seeds = ensemble.replication_seeds(scenario.seed, replications)
+    draws = None if fixed_parameters or len(seeds) == 1 else cal
+    specs = ensemble.replication_specs(scenario, seeds, engine=engine, calibration=draws)
+    return scenario, ensemble.run_replications(specs, workers, keep_going=keep_going)
+
+
 def run(scenario: Scenario | str | Path | Mapping, *, replications: int = 1, seed: int | None = None,
         agents: int | None = None, calibration=True, fixed_parameters: bool = False, workers: int | None = 1,
         engine: str = "vector", keep_going: bool = False) -> pd.DataFrame:
@@ -115,11 +125,8 @@ def run(scenario: Scenario | str | Path | Mapping, *, replications: int = 1, see
     (``fixed_parameters=True`` keeps the best fit), so the medians equal the
     command's. ``workers``: processes (1: in this process; None: every core).
     """
-    scenario, cal = _prepared(scenario, seed, agents, calibration, "run()")
-    seeds = ensemble.replication_seeds(scenario.seed, replications)
-    draws = None if fixed_parameters or len(seeds) == 1 else cal
-    specs = ensemble.replication_specs(scenario, seeds, engine=engine, calibration=draws)
-    results = ensemble.run_replications(specs, workers, keep_going=keep_going)
+    scenario, results = _replications(scenario, replications, seed, agents, calibration, fixed_parameters, workers,
+                                      engine, keep_going, "run()")
     frames = [r.timeseries.assign(scenario=scenario.name, replication=i, seed=r.seed)
               for i, r in enumerate(results) if r.timeseries is not None]
     if not frames:
@@ -127,6 +134,24 @@ def run(scenario: Scenario | str | Path | Mapping, *, replications: int = 1, see
     table = pd.concat(frames, ignore_index=True)
     first = ["scenario", "replication", "seed"]
     return table[first + [c for c in table.columns if c not in first]]
+
+
+def gap_breakdown(scenario: Scenario | str | Path | Mapping, *, replications: int = 1, seed: int | None = None,
+              agents: int | None = None, calibration=True, fixed_parameters: bool = False, workers: int | None = 1,
+              engine: str = "vector") -> pd.DataFrame:
+    """Where and why, as ``breakdown.csv`` of ``run_sim.py run``: one row per year, place, quantity and replication.
+
+    Columns ``year, scenario, replication, city_class, region, city,
+    quantity, value, unit``: the gap by city class, region and named city, the
+    rural-hukou town residents by cause and the gap's yearly change by flow
+    (``sim.breakdown``); ``replication`` is 1..R or ``median``, ``p10``,
+    ``p90``, ``mean`` (means add up). Same seeds and draws as ``run``.
+    """
+    from sim import breakdown_table
+
+    scenario, results = _replications(scenario, replications, seed, agents, calibration, fixed_parameters, workers,
+                                      engine, False, "gap_breakdown()")
+    return breakdown_table.summarize(results, scenario.name)
 
 
 def bands(runs: pd.DataFrame, columns: Sequence[str] = RATE_COLUMNS) -> pd.DataFrame:

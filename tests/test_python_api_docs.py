@@ -34,7 +34,7 @@ def project_folder(monkeypatch):
 
 def test_the_doc_has_an_example_for_each_need():
     calls = ("sim.load_scenario(", "sim.scenario_from_dict(", "sim.with_overrides(", "sim.run(", "sim.bands(",
-             "sim.compare_scenarios(", "sim.differences(", "sim.attribute(", "sim.build_model(", "model.agents",
+             "sim.gap_breakdown(", "sim.compare_scenarios(", "sim.differences(", "sim.attribute(", "sim.build_model(", "model.agents",
              "model.datacollector", "sim.log_to_stderr(")
     code = "\n".join(BLOCKS)
     assert [c for c in calls if c not in code] == []
