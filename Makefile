@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SCENARIOS := scenarios/status_quo.toml scenarios/plan.toml
 REPLICATIONS ?= 8
 
-.PHONY: run test test-fast figure baseline clean
+.PHONY: run test test-fast figure dashboard-figure baseline clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,viz]"
 	touch $@
 
 run: $(VENV)/.installed
@@ -32,6 +32,11 @@ test-fast: $(VENV)/.installed-dev
 # Regenerate the README's figure (committed under docs/).
 figure: run
 	cp results/status_quo_vs_plan.png docs/urbanization.png
+
+# Regenerate the README's screenshot of the dashboard (docs/dashboard.png) by the
+# browser test's own flow (needs Debian's chromium: apt-get install -y chromium).
+dashboard-figure: $(VENV)/.installed-dev
+	URBSIM_DASHBOARD_SCREENSHOT=docs/dashboard.png $(PY) -m pytest -q tests/test_dashboard_browser.py
 
 # Refresh the seeded regression baseline on purpose (tests/baseline/).
 baseline: $(VENV)/.installed-dev

@@ -5,7 +5,8 @@
 
 Tables sit between ``<!-- name -->`` and ``<!-- /name -->`` markers:
 parameters (with the calibrated values), policies, sensitivity ranges, the
-calibration fit and the outputs. tests/test_docs.py fails when any of them is stale.
+calibration fit, the outputs and the quantities of breakdown.csv.
+tests/test_docs.py fails when any of them is stale.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import parameter_table  # noqa: E402
 ODD = PROJECT / "docs" / "ODD.md"
 BLOCKS = {"parameter-table": parameter_table.table, "policy-table": parameter_table.policy_table,
           "sensitivity-ranges": parameter_table.sensitivity_table,
-          "calibration-fit": parameter_table.calibration_fit_table, "output-table": output_table.output_table}
+          "calibration-fit": parameter_table.calibration_fit_table, "output-table": output_table.output_table,
+          "breakdown-table": output_table.breakdown_table}
 
 
 def replace_block(text: str, name: str, body: str) -> str:

@@ -113,12 +113,12 @@ class AgentEngineModel(UrbanizationModel):
     lazy_views = False  # agents exist from the start and are kept in step with the rows
     view_class = MigrantAgent
 
-    def __init__(self, scenario, *, seed: int | None = None, agents: int | None = None):
+    def __init__(self, scenario, *, seed: int | None = None, agents: int | None = None, by_place: bool = True):
         self._synced_year: int | None = None
         self._table_for = None
         self.choice_rows: list[list[float]] = []
         self.choice_logsums: list[float] = []
-        super().__init__(scenario, seed=seed, agents=agents)
+        super().__init__(scenario, seed=seed, agents=agents, by_place=by_place)
 
     def _agent_views(self) -> dict[int, MigrantAgent]:
         """One ``MigrantAgent`` per living adult, synchronized once a year after demography.

@@ -46,6 +46,7 @@ import pandas as pd
 from sim import output
 from sim.executor import map_jobs
 from sim.interrupts import deferred
+from sim.progress import progress as show_progress
 from sim.runs import RunSpec, execute
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.targets import (DEFAULT_WINDOW, MOMENTS, TARGETS, Window, fit_table, moment_targets,  # noqa: F401
@@ -89,7 +90,7 @@ def history_series(values: dict[str, float], seeds: list[int], agents: int,
     """Mean time series of the window's history scenario to its last year over ``seeds``, with ``values``."""
     scenario = load_scenario(window.history, {"agents": agents, "end_year": window.fit_years[-1]})
     scenario = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(values))
-    runs = [execute(RunSpec(scenario, seed=s)).timeseries for s in seeds]
+    runs = [execute(RunSpec(scenario, seed=s, breakdown=False)).timeseries for s in seeds]
     return sum(runs[1:], runs[0]) / len(runs) if len(runs) > 1 else runs[0]
 
 
@@ -128,15 +129,22 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
         study.enqueue_trial({k: v for k, v in start.items() if k in searched})
     batch = BATCH  # fixed, so that the trials do not depend on --workers or --scheduler
     trials: list[tuple[dict[str, float], float]] = []
-    while len(trials) < budget:
-        asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
-        vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in searched.items()} for t in asked]
-        series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
-                          scheduler=scheduler, progress=f"calibration {len(trials)}/{budget}")
-        for trial, vector, ts in zip(asked, vectors, series):
-            loss = float(sum(target_losses(ts, window).values()))
-            study.tell(trial, loss)
-            trials.append((vector, loss))
+    bar = show_progress(budget, f"calibration ({window.label})")  # one bar (or line) over every batch
+    try:
+        while len(trials) < budget:
+            asked = [study.ask() for _ in range(min(batch, budget - len(trials)))]
+            vectors = [{name: t.suggest_float(name, lo, hi) for name, (lo, hi) in searched.items()} for t in asked]
+            series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
+                              scheduler=scheduler)
+            for trial, vector, ts in zip(asked, vectors, series):
+                loss = float(sum(target_losses(ts, window).values()))
+                study.tell(trial, loss)
+                trials.append((vector, loss))
+            if bar is not None:
+                bar.update(len(asked))
+    finally:
+        if bar is not None:
+            bar.close()
     best_vector, best_loss = min(trials, key=lambda t: t[1])
     from scipy import stats  # here: scipy.stats costs a run that does not calibrate 0.4 s to import
 

@@ -110,6 +110,7 @@ def build_city_system(urban_residents_2020: float) -> CitySystem:
     shares = regions["population_share_pct"].to_numpy()
     shares = shares / shares.sum()
     region_index = {r: i for i, r in enumerate(REGIONS)}
+    centroid_lat, centroid_lon = regions["centroid_lat"].to_numpy(), regions["centroid_lon"].to_numpy()
 
     names = list(named["name"])
     classes = [SIZE_CLASSES.index(c) for c in named["size_class"]]
@@ -127,8 +128,8 @@ def build_city_system(urban_residents_2020: float) -> CitySystem:
             classes.append(SIZE_CLASSES.index(class_name))
             region.append(int(r))
             population.append(float(pop))
-            lat.append(regions["centroid_lat"].iloc[r])
-            lon.append(regions["centroid_lon"].iloc[r])
+            lat.append(centroid_lat[r])
+            lon.append(centroid_lon[r])
 
     county_total = urban_residents_2020 - all_cities_total
     for r, reg in enumerate(REGIONS):
@@ -136,15 +137,15 @@ def build_city_system(urban_residents_2020: float) -> CitySystem:
         classes.append(COUNTY)
         region.append(r)
         population.append(county_total * shares[r])
-        lat.append(regions["centroid_lat"].iloc[r])
-        lon.append(regions["centroid_lon"].iloc[r])
+        lat.append(centroid_lat[r])
+        lon.append(centroid_lon[r])
 
     region_arr = np.array(region, dtype=np.int8)
     class_arr = np.array(classes, dtype=np.int8)
     lat_arr, lon_arr = np.array(lat), np.array(lon)
     distance = np.empty((len(REGIONS), len(names)))
     for r in range(len(REGIONS)):
-        far = _haversine(regions["centroid_lat"].iloc[r], regions["centroid_lon"].iloc[r], lat_arr, lon_arr)
+        far = _haversine(centroid_lat[r], centroid_lon[r], lat_arr, lon_arr)
         same = region_arr == r
         distance[r] = np.where(same, regions["within_region_km"].iloc[r], np.maximum(far, 1.0))
         # a county-town aggregate serves its own region only

@@ -3,7 +3,9 @@
 This module only parses arguments and calls ``sim.experiments``, which runs
 the command and returns what to print. Options shared by several
 subcommands are declared once, in ``OPTIONS``, and added by name
-(``add_options``).
+(``add_options``); every command takes ``--quiet`` and ``--verbose``, which set
+how much of the package's logging (``sim.progress``: progress and warnings)
+reaches standard error while the command runs.
 
 Exit status: 0 success; 2 bad input (usage, scenario or calibration file,
 results folder that exists, is not ours to replace or is being written by
@@ -15,6 +17,7 @@ SIGINT/SIGTERM/SIGHUP. Every error is one line on standard error
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -22,6 +25,9 @@ from urllib.parse import urlsplit
 
 from sim import interrupts
 from sim.interrupts import Terminated
+from sim.progress import logging_to_stderr
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_REPLICATIONS = 1000  # also sim.experiments.MAX_REPLICATIONS (a test checks they agree)
@@ -89,6 +95,15 @@ def _probability(text: str) -> float:
     return value
 
 
+def _assignment(text: str) -> tuple[str, object]:
+    from sim.overrides import parse_assignment
+
+    try:
+        return parse_assignment(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _replications(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_REPLICATIONS:
@@ -116,10 +131,18 @@ OPTIONS = {
                                         "(default: sim/data/calibration.toml)")),
     "uncalibrated": (("--uncalibrated",), dict(
         action="store_true", help="run with the parameters' defaults, no calibration file")),
-    # SUPPRESS: a --debug given before the subcommand is not reset by the subparser's default
+    "set": (("--set",), dict(
+        type=_assignment, action="append", dest="overrides", metavar="KEY=VALUE",
+        help="override a scenario value, e.g. parameters.settle_land_coef=-0.5 or "
+             "policies.settlement_open_small.strength=0.5 (a TOML value; repeatable; checked like a scenario file)")),
+    # SUPPRESS: a --quiet, --verbose or --debug given before the subcommand is not reset by the subparser's default
+    "quiet": (("--quiet", "-q"), dict(action="store_true", default=argparse.SUPPRESS,
+                                      help="no progress, only warnings and errors")),
+    "verbose": (("--verbose", "-v"), dict(action="store_true", default=argparse.SUPPRESS,
+                                          help="progress as a line per finished run")),
     "debug": (("--debug",), dict(action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)),
 }
-EXCLUSIVE = [("calibration", "uncalibrated")]  # options that cannot be given together
+EXCLUSIVE = [("calibration", "uncalibrated"), ("quiet", "verbose")]  # options that cannot be given together
 
 
 def add_options(parser: argparse.ArgumentParser, *names: str, **own: tuple) -> None:
@@ -134,21 +157,24 @@ def add_options(parser: argparse.ArgumentParser, *names: str, **own: tuple) -> N
         keywords = dict(keywords)
         if name in own:
             keywords["default"], keywords["help"] = own[name]
-        groups.get(name, parser).add_argument(*flags, dest=name, **keywords)
+        keywords.setdefault("dest", name)
+        groups.get(name, parser).add_argument(*flags, **keywords)
 
 
 RUNS = ("workers", "scheduler", "calibration", "uncalibrated", "debug")  # every command that runs the model
+TALK = ("quiet", "verbose")  # every command, and before the subcommand
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog=PROG, description="Agent-based simulation of China's urbanization and hukou reform.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    add_options(parser, *TALK)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and write results/<name>/")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
-    add_options(run, "out", "seed", "agents", "replications", "force", "fixed_parameters", *RUNS,
+    add_options(run, "out", "seed", "agents", "replications", "force", "fixed_parameters", "set", *RUNS,
                 out=(None, "results folder (default results/<scenario name>)"),
                 seed=(None, "random seed (default: the scenario's)"),
                 agents=(None, "number of agents (default: the scenario's)"),
@@ -166,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
     cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files; the first is the reference")
-    add_options(cmp_, "out", "replications", "seed", "agents", "force", "fixed_parameters", *RUNS,
+    add_options(cmp_, "out", "replications", "seed", "agents", "force", "fixed_parameters", "set", *RUNS,
                 out=(None, "results folder (default results/compare-<names>)"),
                 replications=(10, "replications per scenario (default 10)"),
                 seed=(None, "random seed shared by all scenarios (default: the first's)"),
@@ -180,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--base", type=Path, help="reference scenario (default: status_quo.toml beside the plan)")
     att.add_argument("--year", type=int, help="year whose gap is attributed (default: the common end year of plan "
                                              "and base); both must reach it")
-    add_options(att, "replications", "seed", "agents", "out", "force", "fixed_parameters", *RUNS,
+    add_options(att, "replications", "seed", "agents", "out", "force", "fixed_parameters", "set", *RUNS,
                 replications=(10, "replications (and sampled orders of measures) (default 10)"),
                 seed=(None, "random seed (default: the plan's)"),
                 agents=(50_000, "agents per run (default 50,000)"),
@@ -213,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     sen.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/plan.toml"),
                      help="scenario (default scenarios/plan.toml)")
     sen.add_argument("--samples", type=_at_least_two, default=10, help="Morris trajectories, 2 or more (default 10)")
-    add_options(sen, "agents", "seed", "out", "force", *RUNS,
+    add_options(sen, "agents", "seed", "out", "force", "set", *RUNS,
                 agents=(30_000, "agents per run (default 30,000)"),
                 seed=(1, "seed of the design and of every run (default 1)"),
                 out=(None, "results folder (default results/sensitivity-<scenario>)"))
@@ -253,14 +279,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a target such as gap_pp<=17.5@2025 (repeatable; default: the plan's [[targets]])")
     des.add_argument("--probability", type=_probability, default=0.8,
                      help="chance over replications a set must reach for every target at once (default 0.8)")
-    add_options(des, "agents", "replications", "seed", "out", "force", "fixed_parameters", *RUNS,
+    add_options(des, "agents", "replications", "seed", "out", "force", "fixed_parameters", "set", *RUNS,
                 agents=(20_000, "agents per run (default 20,000)"),
                 replications=(8, "replications per evaluated set (default 8)"),
                 seed=(None, "random seed (default: the plan's)"),
                 out=(None, "results folder (default results/design-<plan name>)"))
 
+    dash = sub.add_parser("dashboard", help="open the dashboard: switch the plan's measures, watch 2020-2025 "
+                                            "(needs the viz extra)")
+    dash.add_argument("scenario", type=Path, nargs="?", help="scenario the controls start from "
+                                                             "(default scenarios/plan.toml)")
+    dash.add_argument("--port", type=_positive_int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    dash.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    add_options(dash, "agents", "debug", agents=(None, "agents of each run (default 50,000)"))
+
     pol = sub.add_parser("policies", help="list every policy with its article, parameters and defaults")
     add_options(pol, "debug")
+    for command in sub.choices.values():
+        add_options(command, *TALK)
     return parser
 
 
@@ -277,11 +313,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         debug = bool(getattr(args, "debug", False))
-        options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
+        talk = "quiet" if getattr(args, "quiet", False) else "verbose" if getattr(args, "verbose", False) else "normal"
+        options = {k: v for k, v in vars(args).items() if k not in ("command", "debug", *TALK)}
+        if options.get("overrides") is not None:
+            options["overrides"] = dict(options["overrides"])  # KEY=VALUE pairs; the last of a key wins
         if args.command == "calibrate" and options.get("calibration_file") is not None:
             options["install"] = True
         with interrupts.deferred():  # a signal during the imports is raised after them, not inside one
-            from sim import design, experiments, model_studies, plot_runs
+            from sim import dashboard_server, design, experiments, model_studies, plot_runs
             from sim.executor import SchedulerError
             from sim.output import OutputError
             from sim.scenario import ScenarioError
@@ -291,10 +330,12 @@ def main(argv: list[str] | None = None) -> int:
                     "attribute": experiments.attribute, "plot": plot_runs.plot, "policies": experiments.policies,
                     "calibrate": model_studies.calibrate, "install-calibration": model_studies.install_calibration,
                     "sensitivity": model_studies.sensitivity, "bench": model_studies.bench,
-                    "backtest": model_studies.backtest, "design": design.design_command}
-        outcome = commands[args.command](**options, command_line=[PROG, *argv])
-        for line in outcome.warnings:
-            print(line, file=sys.stderr)
+                    "backtest": model_studies.backtest, "design": design.design_command,
+                    "dashboard": dashboard_server.dashboard}
+        with logging_to_stderr(talk):  # progress and warnings: logging (sim.progress)
+            outcome = commands[args.command](**options, command_line=[PROG, *argv])
+            for line in outcome.warnings:
+                log.warning(line)
         if outcome.text:
             print(outcome.text)
         return outcome.status

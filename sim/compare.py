@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.breakdown import GAP_FLOWS, gap_flow_columns
 from sim.calibration import Calibration
 from sim.ensemble import BAND, RATE_COLUMNS, replication_seeds, replication_specs
 from sim.executor import map_jobs
@@ -28,19 +29,24 @@ CONFIDENCE = 0.90
 
 
 def _rates(spec: RunSpec) -> np.ndarray:
-    """The rates of a run, every year (all a comparison keeps of it)."""
-    return execute(spec).timeseries[list(RATE_COLUMNS)].to_numpy(float)
+    """The rates of a run, every year, then its gap flows and gap in persons (all a comparison keeps of it)."""
+    timeseries = execute(dataclasses.replace(spec, breakdown=False)).timeseries
+    return np.column_stack([timeseries[list(RATE_COLUMNS)].to_numpy(float), gap_flow_columns(timeseries)])
 
 
 def run_grid(scenarios: list[Scenario], seeds: list[int], agents: int | None, workers: int | None,
-             scheduler: str | None = None, calibration: Calibration | None = None) -> np.ndarray:
+             scheduler: str | None = None, calibration: Calibration | None = None,
+             with_gap_flows: bool = False) -> np.ndarray:
     """Rates of every (scenario, seed): array (scenario, seed, year, rate column).
 
     ``calibration`` given, each seed's runs draw their calibrated parameters from its accepted set.
+    ``with_gap_flows``: the rate columns are followed by the gap flows and the gap in persons
+    (``sim.breakdown.gap_flow_columns``).
     """
     jobs = [spec for s in scenarios for spec in replication_specs(s, seeds, agents, calibration=calibration)]
     results = _run_jobs(jobs, workers, scheduler)
-    return np.stack(results).reshape(len(scenarios), len(seeds), *results[0].shape)
+    grid = np.stack(results).reshape(len(scenarios), len(seeds), *results[0].shape)
+    return grid if with_gap_flows else grid[..., :len(RATE_COLUMNS)]
 
 
 def mean_interval(samples: np.ndarray) -> tuple[float, float, float]:
@@ -62,6 +68,7 @@ class Comparison:
     rates: np.ndarray  # (scenario, seed, year, rate)
     seeds: list[int]
     year: int | None = None  # the reported year (default: the last)
+    gap: np.ndarray | None = None  # (scenario, seed, year, gap flows then the gap in persons)
 
     def table(self) -> pd.DataFrame:
         """Median and p10/p90 per scenario and year (comparison.csv)."""
@@ -104,6 +111,15 @@ class Comparison:
 
     def report_year(self) -> int:
         return int(self.years[-1]) if self.year is None else self.year
+
+    def waterfalls(self) -> list[tuple[str, float, dict[str, float], float]]:
+        """Per scenario, means over replications: the gap in persons at the start, its change by flow from
+        then to the reported year, and the gap then (start plus the flows is the end)."""
+        t = int(np.flatnonzero(self.years == self.report_year())[0])
+        mean = self.gap.mean(axis=1)  # (scenario, year, column): means add up
+        return [(name, float(mean[i, 0, -1]),
+                 {f.name: float(mean[i, 1:t + 1, k].sum()) for k, f in enumerate(GAP_FLOWS)},
+                 float(mean[i, t, -1])) for i, name in enumerate(self.names)]
 
     def summary_markdown(self) -> str:
         year = self.report_year()
@@ -168,8 +184,10 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, agents: int
     start, end, year = common_years(scenarios, year)
     scenarios = [dataclasses.replace(s, end_year=end) for s in scenarios]
     seeds = replication_seeds(seed, replications)
-    rates = run_grid(scenarios, seeds, agents, workers, scheduler, calibration if len(seeds) > 1 else None)
-    return Comparison(unique_names(scenarios), np.arange(start, end + 1), rates, seeds, year)
+    grid = run_grid(scenarios, seeds, agents, workers, scheduler, calibration if len(seeds) > 1 else None,
+                    with_gap_flows=True)
+    rates, gap = grid[..., :len(RATE_COLUMNS)], grid[..., len(RATE_COLUMNS):]
+    return Comparison(unique_names(scenarios), np.arange(start, end + 1), rates, seeds, year, gap)
 
 
 def _run_jobs(specs: list[RunSpec], workers: int | None, scheduler: str | None = None) -> list[np.ndarray]:

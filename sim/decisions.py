@@ -172,6 +172,32 @@ def settle_probability(*, land: np.ndarray, land_penalty_factor: float, service_
     return logistic(x)
 
 
+# The terms of the settle utility that can hold a migrant back, in the order in
+# which ties for the largest are broken (``settle_deterrents``).
+SETTLE_DETERRENTS = ("land_rights", "small_service_gain", "no_school_children", "few_years_in_city")
+
+
+def settle_deterrents(*, land: np.ndarray, land_penalty_factor: float, service_access: np.ndarray,
+                      has_school_children: np.ndarray, years_in_city: np.ndarray, age: np.ndarray,
+                      params) -> np.ndarray:
+    """How far each term of ``settle_probability``'s utility falls short of its most favourable value.
+
+    Logit units, >= 0, one row per ``SETTLE_DETERRENTS`` entry, one column per
+    person: land rights (the land term: 0 without land), the small gain in
+    services (``settle_service_gain_coef`` x service access: the gain forgone
+    because the migrant already has that access), no school-age children here
+    (``settle_children_coef`` if none) and few years in the city
+    (``settle_years_coef`` x the years short of 10, over 10). The utility is
+    the most favourable one minus their sum.
+    """
+    land_deterrent = params["settle_land_coef"] + params["settle_old_coef"] * (age >= 50)
+    years = np.minimum(years_in_city, 10) / 10.0
+    return np.stack([-(land * land_penalty_factor * land_deterrent),
+                     params["settle_service_gain_coef"] * service_access,
+                     params["settle_children_coef"] * ~has_school_children.astype(bool),
+                     params["settle_years_coef"] * (1.0 - years)]).astype(float)
+
+
 def return_probability(*, age: np.ndarray, unemployed: np.ndarray, left_behind_children: np.ndarray,
                        land: np.ndarray, params) -> np.ndarray:
     """Yearly probability that a rural-hukou urban resident goes home."""

@@ -41,9 +41,9 @@ import pandas as pd
 from sim import output
 from sim.compare import run_grid
 from sim.ensemble import RATE_COLUMNS, replication_seeds
-from sim.experiments import InputError, Outcome, _draws, _manifest_keys, _start, calibrated
+from sim.experiments import InputError, Outcome, _draws, _load, _manifest_keys, _start, calibrated
 from sim.policies import REGISTRY
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario
 from sim.scenario_targets import UNITS, Target, parse_target_text
 
 SETTINGS = ("plan", "low", "high")  # a measure as the plan sets it, or with its sizes at the ends of their ranges
@@ -228,9 +228,10 @@ def summary_markdown(plan: str, d: Design, agents: int) -> str:
 def design_command(plan: Path, *, target: list[str] | None = None, probability: float = 0.8, agents: int = 20_000,
                    replications: int = 8, seed: int | None = None, out: Path | None = None, force: bool = False,
                    fixed_parameters: bool = False, workers: int | None = None, scheduler: str | None = None,
-                   calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+                   calibration: Path | None = None, uncalibrated: bool = False, overrides: dict | None = None,
+                   command_line=()) -> Outcome:
     """Search the smallest set of the plan's measures meeting the targets; write design.csv and summaries."""
-    loaded = load_scenario(plan, {"agents": agents})
+    loaded = _load(plan, {"agents": agents}, overrides)
     try:
         targets = [parse_target_text(t) for t in target] if target else list(loaded.targets)
     except ValueError as err:
@@ -243,7 +244,7 @@ def design_command(plan: Path, *, target: list[str] | None = None, probability: 
                              f"year from {loaded.start_year + 1} to {loaded.end_year}")
     if not loaded.policy_settings:
         raise InputError(f"{plan}: no measure is enabled ([policies.*]); nothing to choose from")
-    provenance, cal = _start(command_line, calibration, uncalibrated)
+    provenance, cal = _start(command_line, calibration, uncalibrated, overrides)
     seed = loaded.seed if seed is None else seed
     folder_target = out or Path("results") / f"design-{loaded.name}"
     with output.claim(folder_target, force, "design") as claim:

@@ -4,8 +4,9 @@ Jobs (replications, scenario runs) go to a local process pool by default, or,
 with ``scheduler`` (the ``--scheduler ADDRESS`` option), to a Dask distributed
 cluster, for sweeps that outgrow one machine. Either way results come back in
 job order and are handed to ``on_result`` as they arrive, so callers reduce
-them without holding every run's full output. A progress bar (tqdm, on
-standard error, only on a terminal) follows the jobs when ``progress`` names them.
+them without holding every run's full output. Progress (``sim.progress``: a
+bar on a terminal, plain log lines elsewhere) follows the jobs when
+``progress`` names them.
 
 Mesa sets the interpreter-wide start method to "spawn" when imported; spawned
 workers re-import the whole stack before running anything. Pools use an
@@ -37,11 +38,12 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable
 
 from sim.interrupts import deferred
+from sim.progress import progress as show_progress
 
 DASK_DEADLINE = 20.0  # seconds any call to the scheduler (connect, cancel, close) may take
 WATCHDOG_SECONDS = 0.5
@@ -157,16 +159,6 @@ class SchedulerError(RuntimeError):
     """The Dask scheduler could not be reached or Dask is not installed."""
 
 
-def _progress(total: int, label: str | None):
-    if not label or total <= 1:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, desc=label, unit="run", disable=None, leave=False, file=sys.stderr)
-
-
 def map_jobs(fn: Callable, jobs: Iterable, workers: int | None = None,
              on_result: Callable[[int, object], None] | None = None, scheduler: str | None = None,
              progress: str | None = None, on_lost: Callable[[int, BaseException], object] | None = None) -> list:
@@ -182,7 +174,7 @@ def map_jobs(fn: Callable, jobs: Iterable, workers: int | None = None,
     """
     jobs = list(jobs)
     results: list = [None] * len(jobs)
-    bar = _progress(len(jobs), progress)
+    bar = show_progress(len(jobs), progress)
 
     def done(i: int, result) -> None:
         results[i] = result
@@ -238,7 +230,7 @@ def _run_pool(fn: Callable, jobs: list, indices: list[int], workers: int,
     try:
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)  # each result as it comes (progress)
             broken = [f for f in finished if isinstance(f.exception(), BrokenProcessPool)]
             for future in finished:
                 if future not in broken:

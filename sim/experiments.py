@@ -29,9 +29,10 @@ import pandas as pd
 
 from sim import calibration as calib
 from sim import compare as comparisons
-from sim import attribution, ensemble, output, plots
+from sim import attribution, breakdown_table, ensemble, output, plots, plots_gap
 from sim import scenario_targets as goals
 from sim.calibration import Calibration, apply_calibration, load_calibration
+from sim.overrides import warn_calibrated, with_overrides
 from sim.provenance import Provenance
 from sim.runs import ENGINES, RunSpec
 from sim.scenario import Scenario, load_scenario, scenario_from_data
@@ -74,11 +75,18 @@ def _draws(calibration: Calibration | None, fixed_parameters: bool) -> Calibrati
     return None if fixed_parameters else calibration
 
 
-def _start(command_line, calibration, uncalibrated) -> tuple[Provenance, Calibration | None]:
-    provenance = Provenance(list(command_line))
+def _start(command_line, calibration, uncalibrated, overrides=None) -> tuple[Provenance, Calibration | None]:
+    provenance = Provenance(list(command_line), overrides=dict(overrides or {}))
     cal = resolve_calibration(calibration, uncalibrated)
     provenance.set_calibration(cal)
+    warn_calibrated(overrides, cal)  # one line per --set parameter the calibration fitted or was fitted under
     return provenance, cal
+
+
+def _load(path: Path, run_values: dict, overrides: dict | None) -> Scenario:
+    """A scenario file with the command line's run values and ``--set`` overrides, validated."""
+    return with_overrides(load_scenario(path, run_values), overrides, source="command line", option="--set",
+                          run=run_values)
 
 
 def _manifest_keys(manifest: dict) -> dict:
@@ -91,10 +99,12 @@ def _manifest_keys(manifest: dict) -> dict:
 def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, agents: int | None = None,
         replications: int = 1, workers: int | None = None, scheduler: str | None = None, engine: str = "vector",
         keep_going: bool = False, force: bool = False, fixed_parameters: bool = False,
-        calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
-    """Run a scenario (``replications`` seeds) and write timeseries.csv, summary.json and urbanization.png."""
-    loaded = load_scenario(scenario, {"agents": agents, "seed": seed})
-    provenance, cal = _start(command_line, calibration, uncalibrated)
+        calibration: Path | None = None, uncalibrated: bool = False, overrides: dict | None = None,
+        command_line=()) -> Outcome:
+    """Run a scenario (``replications`` seeds); write timeseries.csv, summary.json, summary.md, urbanization.png and the
+    breakdown by place and cause (breakdown.csv, gap_by_cause.png, gap_waterfall.png)."""
+    loaded = _load(scenario, {"agents": agents, "seed": seed}, overrides)
+    provenance, cal = _start(command_line, calibration, uncalibrated, overrides)
     target = out or Path("results") / loaded.name
     with output.claim(target, force, "run") as claim:  # the folder is ours (or refused) before any work
         loaded = calibrated(loaded, cal)
@@ -105,6 +115,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
         specs = ensemble.replication_specs(loaded, seeds, engine=engine, calibration=draws)
         results = ensemble.run_replications(specs, workers, keep_going=keep_going, scheduler=scheduler)
         table = ensemble.summarize(results)
+        places = breakdown_table.summarize(results, loaded.name)
         failed = [{"seed": r.seed, "error": r.error} for r in results if r.error is not None]
         manifest = provenance.manifest()
         summary = {
@@ -133,6 +144,7 @@ def run(scenario: Path, *, out: Path | None = None, seed: int | None = None, age
             plots.plot_urbanization(
                 table, folder / "urbanization.png",
                 f"Scenario '{loaded.name}': urbanization {loaded.start_year}-{loaded.end_year}", note)
+            breakdown_table.write(folder, places, f"Scenario '{loaded.name}'")
     last = table.iloc[-1]
     return Outcome(
         f"{loaded.name}: {int(last['year'])} resident {last['resident_urbanization_pct']:.2f} %, "
@@ -232,14 +244,16 @@ def _difference(table: pd.DataFrame, old_path: Path) -> str:
 def compare(scenarios: list[Path], *, out: Path | None = None, replications: int = 10, seed: int | None = None,
             agents: int | None = None, workers: int | None = None, scheduler: str | None = None,
             year: int | None = None, force: bool = False, fixed_parameters: bool = False,
-            calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
-    """Run scenarios with common random numbers; write comparison.csv, replications.csv, .png, summaries."""
-    loaded = [load_scenario(path, {"agents": agents}) for path in scenarios]
+            calibration: Path | None = None, uncalibrated: bool = False, overrides: dict | None = None,
+            command_line=()) -> Outcome:
+    """Run scenarios with common random numbers; write comparison.csv, replications.csv, .png, summaries,
+    and gap_waterfalls.png (the gap's change by flow, one waterfall per scenario)."""
+    loaded = [_load(path, {"agents": agents}, overrides) for path in scenarios]
     try:
         comparisons.common_years(loaded, year)  # refused before any folder is claimed
     except ValueError as err:
         raise InputError(str(err)) from None
-    provenance, cal = _start(command_line, calibration, uncalibrated)
+    provenance, cal = _start(command_line, calibration, uncalibrated, overrides)
     seed = loaded[0].seed if seed is None else seed
     agents = agents or loaded[0].agents
     names = comparisons.unique_names(loaded)
@@ -268,24 +282,27 @@ def compare(scenarios: list[Path], *, out: Path | None = None, replications: int
             (folder / "summary.md").write_text(text, encoding="utf-8")
             output.write_json(folder / "summary.json", summary)
             plots.plot_comparison(table, result.differences(), result.report_year(), folder / "comparison.png")
+            plots_gap.plot_waterfalls(result.waterfalls(), int(result.years[0]), result.report_year(),
+                                      len(result.seeds), folder / "gap_waterfalls.png")
     return Outcome(f"{text}\n-> {target}")
 
 
 def attribute(plan: Path, *, base: Path | None = None, replications: int = 10, year: int | None = None,
               seed: int | None = None, agents: int = 50_000, workers: int | None = None, scheduler: str | None = None,
               out: Path | None = None, force: bool = False, fixed_parameters: bool = False,
-              calibration: Path | None = None, uncalibrated: bool = False, command_line=()) -> Outcome:
+              calibration: Path | None = None, uncalibrated: bool = False, overrides: dict | None = None,
+              command_line=()) -> Outcome:
     """Split the plan's effect on a year's gap among its measures; write attribution.csv, .png, summaries."""
-    plan_scenario = load_scenario(plan, {"agents": agents})
+    plan_scenario = _load(plan, {"agents": agents}, overrides)
     base = base or plan.parent / "status_quo.toml"
-    base_scenario = load_scenario(base, {"agents": agents})
+    base_scenario = _load(base, {"agents": agents}, overrides)
     try:  # refused before any folder is claimed: a year either does not reach, a difference it cannot split
         year = min(plan_scenario.end_year, base_scenario.end_year) if year is None else year
         attribution.check_year(year, plan_scenario, base_scenario)
         attribution.check_terms(plan_scenario, base_scenario, attribution.differences(plan_scenario, base_scenario))
     except ValueError as err:
         raise InputError(str(err)) from None
-    provenance, cal = _start(command_line, calibration, uncalibrated)
+    provenance, cal = _start(command_line, calibration, uncalibrated, overrides)
     seed = plan_scenario.seed if seed is None else seed
     target = out or Path("results") / f"attribution-{plan_scenario.name}"
     with output.claim(target, force, "attribute") as claim:  # the folder is ours (or refused) before any work

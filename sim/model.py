@@ -5,7 +5,8 @@ candidates at once with array operations. The year's stages and their order
 are written once, in ``sim.stages`` (``YEAR``); this module sets the model up
 from the start year's official state, runs the stages, and records the
 declared outputs (``sim.outputs``) each year, also through a Mesa
-``DataCollector`` (``model.datacollector``).
+``DataCollector`` (``model.datacollector``), and the outputs by place, cause
+and flow (``sim.breakdown``; ``model.breakdown()``).
 
 State lives in arrays (``sim.state.PersonArrays``); ``MigrantWorker`` agents
 (``sim.agents``) are Mesa views onto the rows of adults, so the model is a Mesa
@@ -22,7 +23,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import datasets, destinations, outputs
+from sim import breakdown, datasets, destinations, outputs
 from sim.agents import MigrantWorker
 from sim.cities import COUNTY, SIZE_CLASSES, build_city_system
 from sim.datasets import REGIONS
@@ -43,7 +44,9 @@ TIMESERIES_COLUMNS = outputs.TIMESERIES_COLUMNS
 class UrbanizationModel(mesa.Model):
     """China's urbanization driven by rural-hukou migrants' decisions (see module doc)."""
 
-    def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: int | None = None):
+    def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: int | None = None,
+                 by_place: bool = True):
+        """``by_place``: also collect the outputs by place, cause and flow each year (``sim.breakdown``)."""
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.scenario = scenario
@@ -103,6 +106,8 @@ class UrbanizationModel(mesa.Model):
         self.destination_constant = destinations.fit_destination_constants(
             self, has_school_children(self.people, self.families))
         self.records: list[dict] = []
+        self.places = breakdown.Places(self)
+        self.place_values: list[np.ndarray] | None = [] if by_place else None  # each year's ``breakdown.values``
         self.datacollector = mesa.DataCollector(model_reporters=outputs.model_reporters())
         self._collect()
 
@@ -136,7 +141,10 @@ class UrbanizationModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
     def _collect(self) -> None:
-        self.records.append(outputs.collect(self))
+        snap = outputs.Snapshot(self)
+        self.records.append(outputs.collect(self, snap))
+        if self.place_values is not None:
+            self.place_values.append(breakdown.values(self, snap))
         self.datacollector.collect(self)
 
     def stocks(self) -> dict:
@@ -151,6 +159,12 @@ class UrbanizationModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.records, columns=list(TIMESERIES_COLUMNS))
+
+    def breakdown(self) -> pd.DataFrame | None:
+        """Every year so far by place, cause and flow: tidy rows (``sim.breakdown``); None if not collected."""
+        if self.place_values is None:
+            return None
+        return breakdown.frame(self.places, [int(r["year"]) for r in self.records], self.place_values)
 
     # ------------------------------------------------------------------ Mesa views
     lazy_views: bool = True

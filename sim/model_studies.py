@@ -6,13 +6,17 @@ options as keyword arguments and returns an ``Outcome``.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sim import calibration as calib
 from sim import output, plots
-from sim.experiments import InputError, InstallError, Outcome, _start, calibrated
+from sim.experiments import InputError, InstallError, Outcome, _load, _start, calibrated
+from sim.overrides import parameter_names
 from sim.provenance import Provenance, shown_path
 from sim.scenario import load_scenario
+
+log = logging.getLogger(__name__)
 
 def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, workers: int | None = None,
               scheduler: str | None = None, out: Path | None = None, calibration_file: Path | None = None,
@@ -94,12 +98,15 @@ def install_calibration(results: Path, *, calibration_file: Path | None = None, 
 def sensitivity(scenario: Path, *, samples: int = 10, agents: int = 30_000, seed: int = 1,
                 workers: int | None = None, scheduler: str | None = None, out: Path | None = None,
                 force: bool = False, calibration: Path | None = None, uncalibrated: bool = False,
-                command_line=()) -> Outcome:
+                overrides: dict | None = None, command_line=()) -> Outcome:
     """Morris screening of the 2025 rates; write indices.csv, indices.png, summary.md and summary.json."""
     from sim import sensitivity as morris
 
-    loaded = load_scenario(scenario, {"agents": agents})
-    provenance, cal = _start(command_line, calibration, uncalibrated)
+    loaded = _load(scenario, {"agents": agents}, overrides)
+    provenance, cal = _start(command_line, calibration, uncalibrated, overrides)
+    for name in [n for n in parameter_names(overrides) if n in morris.RANGES]:
+        log.warning("warning: --set parameters.%s: sensitivity varies this parameter over its range; the value "
+                    "set is not used", name)
     target = out or Path("results") / f"sensitivity-{loaded.name}"
     with output.claim(target, force, "sensitivity") as claim:  # the folder is ours (or refused) before any work
         loaded = calibrated(loaded, cal)

@@ -13,8 +13,10 @@ Kinds:
   (``Tally``);
 - ``rate`` and ``mean``: computed from the state, not scaled.
 
-Persons per agent are applied in two places only: ``Snapshot.persons`` (stocks)
-and ``Tally.values`` (flows). A flow is counted in agents by the stages, plus
+Persons per agent are applied in two places only: ``Snapshot.persons``,
+``Snapshot.persons_by`` and ``Snapshot.persons_of`` (stocks) and
+``Tally.values`` and ``Tally.values_by_place`` (flows; the outputs by place
+are in ``sim.breakdown``). A flow is counted in agents by the stages, plus
 persons for the parts of the population that are not agents (the urban-hukou
 stock's deaths, births from the published totals).
 """
@@ -52,6 +54,14 @@ class Snapshot:
     def persons(self, mask: np.ndarray) -> float:
         """Persons represented by the agents in ``mask``."""
         return float(np.count_nonzero(mask)) * self.w
+
+    def persons_by(self, mask: np.ndarray, place: np.ndarray, n_places: int) -> np.ndarray:
+        """Persons represented by the agents in ``mask``, per value of ``place`` (0 .. n_places - 1)."""
+        return self.persons_of(np.bincount(place[mask], minlength=n_places))
+
+    def persons_of(self, agents: np.ndarray) -> np.ndarray:
+        """Persons represented by counts of agents."""
+        return agents * self.w
 
     @cached_property
     def in_town(self) -> np.ndarray:
@@ -214,11 +224,18 @@ FLOWS = tuple(o.name for o in OUTPUTS if o.kind == "flow")
 
 
 class Tally:
-    """The year's flows, counted as the stages act (agents, plus persons outside the agents)."""
+    """The year's flows, counted as the stages act (agents, plus persons outside the agents).
+
+    Some flows are also counted by place (``add_at``: the destination index of
+    each agent counted), and the settle stage leaves its decisions here
+    (``settle``, a ``sim.breakdown.SettleRecord``) for the outputs by cause.
+    """
 
     def __init__(self):
         self.agents = dict.fromkeys(FLOWS, 0)
         self.persons = dict.fromkeys(FLOWS, 0.0)
+        self.places: dict[str, list[np.ndarray]] = {}
+        self.settle = None
 
     def add(self, name: str, agents: int | np.ndarray = 0, persons: float = 0.0) -> None:
         """Count ``agents`` (a number, or a boolean mask / row array to count) and ``persons``."""
@@ -227,13 +244,25 @@ class Tally:
         self.agents[name] += int(agents)
         self.persons[name] += float(persons)
 
+    def add_at(self, name: str, places: np.ndarray) -> None:
+        """Count one agent per element of ``places`` (destination indices), by place and in the total."""
+        self.add(name, int(places.size))
+        self.places.setdefault(name, []).append(places)
+
     def values(self, persons_per_agent: float) -> dict[str, float]:
         return {name: self.agents[name] * persons_per_agent + self.persons[name] for name in FLOWS}
 
+    def values_by_place(self, name: str, persons_per_agent: float, n_places: int) -> np.ndarray:
+        """Persons of flow ``name`` counted with ``add_at``, per place."""
+        counts = np.zeros(n_places)
+        for places in self.places.get(name, ()):
+            counts += np.bincount(places, minlength=n_places)
+        return counts * persons_per_agent
 
-def collect(model: "UrbanizationModel") -> dict[str, float]:
+
+def collect(model: "UrbanizationModel", snap: Snapshot | None = None) -> dict[str, float]:
     """One row of the time series: every declared output at the end of the model's year."""
-    snap = Snapshot(model)
+    snap = snap or Snapshot(model)
     flows = model.tally.values(model.persons_per_agent)
     return {o.name: (flows[o.name] if o.kind == "flow" else o.compute(snap)) for o in OUTPUTS}
 

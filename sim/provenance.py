@@ -2,8 +2,10 @@
 
 One schema for all commands (``summary.json``, key ``provenance``; ``bench``
 puts it in its JSON): the command line, package versions, git commit, the
-seeds, each scenario file with its SHA-256, the calibration file with its
-SHA-256 (None when run ``--uncalibrated``), and the wall time.
+seeds, each scenario file with its SHA-256, the overrides given with
+``--set`` (dotted key -> value; the scenarios' resolved content recorded
+beside the manifest includes them), the calibration file with its SHA-256
+(None when run ``--uncalibrated``), and the wall time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Provenance:
     seeds: list[int] = field(default_factory=list)
     scenarios: list[dict] = field(default_factory=list)
     calibration: dict | None = None
+    overrides: dict = field(default_factory=dict)  # --set KEY=VALUE, in the order given
 
     def add_scenario(self, scenario, file: str | Path | None = None) -> None:
         """Record a scenario (name, the file it came from, that file's SHA-256)."""
@@ -57,6 +60,7 @@ class Provenance:
             "git_commit": output.git_commit(PROJECT_DIR),
             "seeds": [int(s) for s in self.seeds],
             "scenarios": list(self.scenarios),
+            "overrides": dict(self.overrides),
             "calibration": self.calibration,
             "wall_time_seconds": self.wall_time(),
         }

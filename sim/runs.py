@@ -3,7 +3,8 @@
 Every command runs the model through ``execute``: ``run`` and ``reproduce``
 (replications), ``compare`` and ``attribute`` (grids of scenarios and seeds),
 ``calibrate`` (the history scenario with trial parameters), ``sensitivity``,
-``bench`` and ``scripts/refresh_baseline.py``. The parameters live in the
+``bench`` and ``scripts/refresh_baseline.py``; the dashboard, which steps its
+models year by year, builds them with ``build``. The parameters live in the
 scenario: a caller that wants calibrated parameters applies them to the
 scenario first (``sim.calibration.apply_calibration``).
 """
@@ -27,13 +28,16 @@ ENGINES = ("vector", "agent")
 class RunSpec:
     """A run: the scenario (with its parameters), the seed, the agents and the engine.
 
-    ``agents`` None means the scenario's own number.
+    ``agents`` None means the scenario's own number. ``breakdown``: collect the
+    outputs by place, cause and flow (``sim.breakdown``; about a tenth of the
+    time of a year at 100,000 agents), for runs that report them.
     """
 
     scenario: Scenario
     seed: int
     agents: int | None = None
     engine: str = "vector"
+    breakdown: bool = True
 
     def __post_init__(self):
         if self.engine not in ENGINES:
@@ -42,7 +46,7 @@ class RunSpec:
 
 @dataclass
 class RunResult:
-    """The time series of a run (None if it failed) and the persons each agent stands for."""
+    """The time series of a run (None if it failed), its breakdown and the persons each agent stands for."""
 
     seed: int
     timeseries: pd.DataFrame | None
@@ -51,6 +55,7 @@ class RunResult:
     setup_seconds: float = 0.0
     run_seconds: float = 0.0
     probe: dict = field(default_factory=dict)
+    breakdown: pd.DataFrame | None = None  # by place, cause and flow (``sim.breakdown``), every year
 
 
 def model_class(engine: str):
@@ -62,6 +67,11 @@ def model_class(engine: str):
     return UrbanizationModel
 
 
+def build(spec: RunSpec):
+    """The model of ``spec`` at its start year, not yet run."""
+    return model_class(spec.engine)(spec.scenario, seed=spec.seed, agents=spec.agents, by_place=spec.breakdown)
+
+
 def execute(spec: RunSpec, probe: Callable[[object], dict] | None = None) -> RunResult:
     """Build the model of ``spec``, run it to the scenario's end year and return its result.
 
@@ -69,13 +79,13 @@ def execute(spec: RunSpec, probe: Callable[[object], dict] | None = None) -> Run
     returns is kept in ``RunResult.probe`` (the benchmark's memory figures).
     """
     started = time.perf_counter()
-    model = model_class(spec.engine)(spec.scenario, seed=spec.seed, agents=spec.agents)
+    model = build(spec)
     built = time.perf_counter()
     timeseries = model.run()
     finished = time.perf_counter()
     return RunResult(seed=spec.seed, timeseries=timeseries, persons_per_agent=model.persons_per_agent,
                      setup_seconds=built - started, run_seconds=finished - built,
-                     probe=probe(model) if probe else {})
+                     probe=probe(model) if probe else {}, breakdown=model.breakdown())
 
 
 def execute_reporting_errors(spec: RunSpec) -> RunResult:

@@ -158,16 +158,21 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict:
         parent = _read_toml(parent_path, (*chain, path))
         parent.pop("name", None)
         parent.pop("description", None)
-        own = {k: v for k, v in data.items() if k != "extends"}
-        settlement = own.get("settlement")
-        if isinstance(settlement, dict) and isinstance(parent.get("settlement"), dict):
-            for cls, rule in settlement.items():  # a rule of another kind replaces the parent's rule whole
-                inherited = parent["settlement"].get(cls)
-                if (isinstance(rule, dict) and isinstance(inherited, dict) and "kind" in rule
-                        and rule["kind"] != inherited.get("kind", "open")):
-                    parent["settlement"].pop(cls)
-        data = _merge(parent, own)
+        data = extend(parent, {k: v for k, v in data.items() if k != "extends"})
     return data
+
+
+def extend(parent: dict, own: dict) -> dict:
+    """``own`` over ``parent`` table by table (``extends``, ``--set``); a rule of another kind replaces the parent's."""
+    parent = copy.deepcopy(parent)
+    settlement = own.get("settlement")
+    if isinstance(settlement, dict) and isinstance(parent.get("settlement"), dict):
+        for cls, rule in settlement.items():
+            inherited = parent["settlement"].get(cls)
+            if (isinstance(rule, dict) and isinstance(inherited, dict) and "kind" in rule
+                    and rule["kind"] != inherited.get("kind", "open")):
+                parent["settlement"].pop(cls)
+    return _merge(parent, own)
 
 
 def _merge(base: dict, over: dict) -> dict:

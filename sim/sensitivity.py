@@ -56,7 +56,7 @@ def design_specs(scenario: Scenario, design: np.ndarray, seed: int, agents: int)
     """One run per row of the Morris design: the scenario with that row's parameter values, one seed."""
     names = list(RANGES)
     return [RunSpec(dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(
-        dict(zip(names, map(float, row))))), seed, agents) for row in design]
+        dict(zip(names, map(float, row))))), seed, agents, breakdown=False) for row in design]
 
 
 def _outputs(spec: RunSpec) -> np.ndarray:

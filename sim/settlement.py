@@ -88,17 +88,37 @@ def points_score(rules: RuleArrays, city: np.ndarray, years: np.ndarray,
             + rules.points_per_residence_year[city] * years + edu_points)
 
 
+# The conditions a rule may set, in the order in which an unmet one is reported
+# (``unmet_condition``): the first that fails names why a person is not eligible.
+CONDITIONS_ORDER = ("residence_years", "insurance_years", "age_limit", "points")
+
+
+def unmet_condition(rules: RuleArrays, city: np.ndarray, years: np.ndarray, insurance: np.ndarray,
+                    education: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Per person: the index in ``CONDITIONS_ORDER`` of the first condition of the city's rule not met, -1 if none.
+
+    Open rules set the residence years; conditions rules the residence and
+    insurance years; points rules the insurance years, the age limit and the
+    points threshold (quotas are applied later).
+    """
+    kind = rules.kind[city]
+    unmet = np.full(city.shape, -1, dtype=np.int8)
+    points = kind == POINTS
+    failed = (
+        ~points & (years < rules.min_residence_years[city]),
+        (kind != OPEN) & (insurance < rules.min_insurance_years[city]),
+        points & (age > rules.age_limit[city]),
+        points & (points_score(rules, city, years, insurance, education) < rules.threshold[city]),
+    )
+    for code in range(len(failed) - 1, -1, -1):  # the first unmet condition wins
+        unmet[failed[code]] = code
+    return unmet
+
+
 def eligible(rules: RuleArrays, city: np.ndarray, years: np.ndarray, insurance: np.ndarray,
              education: np.ndarray, age: np.ndarray) -> np.ndarray:
     """Whether each person meets the city's conditions (quotas are applied later)."""
-    kind = rules.kind[city]
-    residence_ok = years >= rules.min_residence_years[city]
-    insurance_ok = insurance >= rules.min_insurance_years[city]
-    points_ok = (points_score(rules, city, years, insurance, education) >= rules.threshold[city]) \
-        & (age <= rules.age_limit[city])
-    return np.where(kind == OPEN, residence_ok,
-                    np.where(kind == CONDITIONS, residence_ok & insurance_ok,
-                             insurance_ok & points_ok))
+    return unmet_condition(rules, city, years, insurance, education, age) < 0
 
 
 def apply_quotas(rules: RuleArrays, applicants: np.ndarray, city: np.ndarray, score: np.ndarray,

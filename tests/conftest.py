@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ from sim.scenario import load_scenario
 PROJECT = Path(__file__).resolve().parent.parent
 SCENARIOS = PROJECT / "scenarios"
 SMALL_AGENTS = 20_000
+PROGRESS_LINE = re.compile(r"^.+: \d+/\d+ runs \(\d+ %\), \d+ s\n", re.M)  # sim.progress.ProgressLines
+
+
+def without_progress(err: str) -> str:
+    """Standard error without the progress lines a command prints when it is not on a terminal."""
+    return PROGRESS_LINE.sub("", err)
 
 
 def calibrated_scenario(path):
@@ -47,7 +54,8 @@ def fresh_model(status_quo):
 # loop); `make test` runs all. Slow: whole-model statistical tests over every
 # policy, subprocesses, signals, process pools, Dask clusters, calibration and
 # benchmarks. Marked here, in one place, by module or by test name.
-SLOW_MODULES = {"test_policy_effects.py", "test_robustness.py", "test_bench.py", "test_calibration.py"}
+SLOW_MODULES = {"test_policy_effects.py", "test_robustness.py", "test_bench.py", "test_calibration.py",
+                "test_dashboard_browser.py"}  # a dashboard server and headless Chromium
 SLOW_TESTS = {
     "test_sampled_shapley_values_sum_to_total_effect", "test_exact_shapley_values_sum_to_total_effect",
     "test_scenario_compared_with_itself_differs_by_exactly_zero", "test_run_sim_script_subprocess",
@@ -60,6 +68,10 @@ SLOW_TESTS = {
     "test_compare_in_2030_writes_every_replication_and_its_paired_difference",
     "test_attribution_total_equals_the_compared_total_with_a_settlement_difference",
     "test_design_finds_the_one_measure_that_narrows_the_gap",  # tests/test_scenario_targets_design.py: two searches
+    "test_run_records_overrides_and_reproduce_applies_them", "test_progress_lines_in_a_pipe_subprocess",
+    "test_walkthrough_answers_and_saves_its_figure",  # the whole plan attributed, about a minute
+    "test_a_pool_hands_each_result_over_as_it_comes",  # a process pool
+    "test_run_medians_are_the_commands", "test_compare_applies_the_overrides_to_every_scenario",
 }
 
 

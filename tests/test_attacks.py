@@ -29,7 +29,7 @@ from sim import calibration as calib
 from sim import ensemble, experiments, output
 from sim.cli import MAX_REPLICATIONS, main
 from sim.executor import map_jobs
-from tests.conftest import PROJECT, SCENARIOS
+from tests.conftest import PROJECT, SCENARIOS, without_progress
 
 STATUS_QUO = SCENARIOS / "status_quo.toml"
 LONG_RUN = ["run", str(SCENARIOS / "plan_to_2035.toml"), "--agents", "400000", "--replications", "4",
@@ -39,6 +39,7 @@ DEADLINE = 120.0  # seconds a wait may take on a machine with both cores busy
 
 # ----------------------------------------------------------------------------- helpers
 def one_line(err: str, *fragments: str) -> None:
+    err = without_progress(err)  # runs that finished before the failure are reported as progress first
     assert err.count("\n") == 1 and "Traceback" not in err, err
     for fragment in fragments:
         assert fragment in err, (fragment, err)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 import shutil
@@ -45,13 +46,20 @@ def two_runs(tmp_path_factory):
 
 
 # ---------------------------------------------------------------- run
+RUN_FILES = sorted([MARKER, "summary.json", "summary.md", "timeseries.csv", "urbanization.png", "breakdown.csv",
+                    "gap_by_cause.png", "gap_waterfall.png"]
+                   + (["breakdown.parquet"] if importlib.util.find_spec("pyarrow") else []))
 
 
-def test_run_writes_the_three_files(two_runs):
+def test_run_writes_its_files(two_runs):
     folder = two_runs[0]
-    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "summary.json", "summary.md", "timeseries.csv",
-                                                        "urbanization.png"]
-    assert (folder / "urbanization.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert sorted(p.name for p in folder.iterdir()) == RUN_FILES
+    for png in ("urbanization.png", "gap_by_cause.png", "gap_waterfall.png"):
+        assert (folder / png).read_bytes().startswith(PNG_SIGNATURE)
+    table = pd.read_csv(folder / "breakdown.csv")
+    assert list(table.columns) == ["year", "scenario", "replication", "city_class", "region", "city", "quantity",
+                                   "value", "unit"]
+    assert set(table["replication"].astype(str)) == {"median", "p10", "p90", "mean", "1"}
     # no temporary folders left beside the target
     assert not [p for p in folder.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
 
@@ -136,8 +144,7 @@ def test_existing_folder_needs_force_and_force_replaces_only_our_folders(tmp_pat
     ours = tmp_path / "ours"
     assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--out", ours) == 0
     assert run_cli("run", STATUS_QUO, "--agents", AGENTS, "--seed", "3", "--out", ours, "--force") == 0
-    assert sorted(p.name for p in ours.iterdir()) == [MARKER, "summary.json", "summary.md", "timeseries.csv",
-                                                      "urbanization.png"]
+    assert sorted(p.name for p in ours.iterdir()) == RUN_FILES
     assert json.loads((ours / "summary.json").read_text())["seed"] == 3
     assert pd.read_csv(ours / "timeseries.csv")["year"].tolist() == list(range(2020, 2026))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "ours"]  # no leftovers, no lock files
@@ -259,8 +266,8 @@ def test_compare_writes_table_figure_and_summary(tmp_path):
     code = main(["compare", str(SCENARIOS / "status_quo.toml"), str(SCENARIOS / "plan.toml"),
                  "--replications", "2", "--agents", "4000", "--out", str(out)])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "replications.csv",
-                                                     "summary.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "comparison.csv", "comparison.png", "gap_waterfalls.png",
+                                                     "replications.csv", "summary.json", "summary.md"]
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"status_quo", "plan"}
     assert {"resident_urbanization_pct_p10", "hukou_urbanization_pct_p90", "gap_pp"} <= set(table.columns)

@@ -36,6 +36,11 @@ def test_odd_output_table_matches_the_declarations():
     assert _block("output-table") == _script("output_table").output_table(), "run: python scripts/update_odd_tables.py"
 
 
+def test_odd_breakdown_table_matches_the_declarations():
+    assert _block("breakdown-table") == _script("output_table").breakdown_table(), \
+        "run: python scripts/update_odd_tables.py"
+
+
 def test_derived_scenarios_up_to_date():
     make = _script("make_scenarios")
     for name, text in make.derived().items():

@@ -27,10 +27,13 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 def test_engines_agree_draw_for_draw(name):
     scenario = calibrated_scenario(SCENARIOS / f"{name}.toml")
     for seed in (1, 2):
-        vector = UrbanizationModel(scenario, agents=3_000, seed=seed).run()
-        agent = AgentEngineModel(scenario, agents=3_000, seed=seed).run()
+        vector_model = UrbanizationModel(scenario, agents=3_000, seed=seed)
+        agent_model = AgentEngineModel(scenario, agents=3_000, seed=seed)
+        vector, agent = vector_model.run(), agent_model.run()
         assert list(agent.columns) == list(vector.columns) == list(TIMESERIES_COLUMNS)
         pd.testing.assert_frame_equal(agent, vector, check_exact=True)
+        # and by place, cause and flow (sim/breakdown.py)
+        pd.testing.assert_frame_equal(agent_model.breakdown(), vector_model.breakdown(), check_exact=True)
         assert vector["settlements_in_year"].iloc[1:].gt(0).all()  # the decisions did happen
 
 

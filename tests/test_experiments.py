@@ -17,7 +17,7 @@ from sim.sensitivity import RANGES
 from tests.conftest import SCENARIOS
 
 STATUS_QUO = SCENARIOS / "status_quo.toml"
-MANIFEST_KEYS = {"command_line", "package_versions", "git_commit", "seeds", "scenarios", "calibration",
+MANIFEST_KEYS = {"command_line", "package_versions", "git_commit", "seeds", "scenarios", "overrides", "calibration",
                  "wall_time_seconds"}
 
 

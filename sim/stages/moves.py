@@ -81,9 +81,9 @@ def run(m) -> None:
     # departures: persons now in a town who were in a village before the moves
     # (leavers, the children with them or joining a parent; in-situ residents
     # moving on and searchers were urban already; nobody moves to a village here)
-    departed = np.count_nonzero(alive & (old[:p.n] == ORIGIN) & (loc != ORIGIN))
-    m.tally.add("departures_in_year", departed)
-    m.tally.add("urban_net_migration_in_year", departed)
+    departed = loc[alive & (old[:p.n] == ORIGIN) & (loc != ORIGIN)]  # where each arrived
+    m.tally.add_at("departures_in_year", departed)
+    m.tally.add("urban_net_migration_in_year", departed.size)
 
 
 def _enter_college(m, rows: np.ndarray) -> None:

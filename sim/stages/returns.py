@@ -48,6 +48,6 @@ def run(m) -> None:
     kids_to_village = move_children(p, m.families, to_village, old, None, year)
     move_children(p, m.families, county_mask, old, None, year)
     # returns: persons back in the village (those who settle in the county town stay urban)
-    back = np.count_nonzero(to_village) + kids_to_village.size
-    m.tally.add("returns_in_year", back)
-    m.tally.add("urban_net_migration_in_year", -back)
+    back = np.r_[old[:p.n][to_village], old[kids_to_village]]  # the town each left
+    m.tally.add_at("returns_in_year", back)
+    m.tally.add("urban_net_migration_in_year", -back.size)

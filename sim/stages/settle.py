@@ -18,6 +18,12 @@ eligible migrant applies with ``decisions.settle_probability`` (decision
 ``settle``). Points cities then admit the best-scored applicants within their
 yearly quota (ties broken at random); other rules admit all. A settler's
 rural-hukou children living with it convert too.
+
+The stage leaves what it decided in ``model.tally.settle`` (a
+``sim.breakdown.SettleRecord``: the candidates, the first unmet condition of
+each, who was eligible, who applied, who was admitted, the converted
+families), from which ``sim.breakdown`` tells why the rural-hukou town
+residents do not convert.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ import numpy as np
 
 from sim.decisions import settle_probability, stochastic_round
 from sim.households import ADULT_AGE, children_of, convert, count_children, mask_of
-from sim.settlement import POINTS, apply_quotas, eligible, points_score
+from sim.breakdown import SettleRecord
+from sim.settlement import POINTS, apply_quotas, points_score, unmet_condition
 from sim.state import ORIGIN, RURAL
 
 
@@ -47,11 +54,12 @@ def run(m) -> None:
     years = p.years_in_city[rows].astype(float)
     insurance = p.insurance_years[rows].astype(float)
     edu = p.education[rows]
-    ok = eligible(lev.rules, city, years, insurance, edu, age[rows])
+    unmet = unmet_condition(lev.rules, city, years, insurance, edu, age[rows])
+    ok = unmet < 0
     barrier = lev.practical_barrier[city] + np.where(p.origin[rows] != m.cities.region[city],
                                                      lev.practical_barrier_nonlocal[city], 0.0)
     u_bar = m.streams.uniform_at("practical_barrier", 0, rows)  # persistent: the same draw every year
-    ok &= (lev.rules.kind[city] == POINTS) | (u_bar >= barrier)
+    ok = ok & ((lev.rules.kind[city] == POINTS) | (u_bar >= barrier))
     u_reg = m.streams.uniform_at("registration", 0, rows)  # persistent: the same draw every year
     ok |= (years >= lev.registration_years) & (u_reg < lev.registration_share[city])
     m.inputs["school_children_here"] = school = count_children(
@@ -73,4 +81,5 @@ def run(m) -> None:
     family[kids[p.hukou[kids] == RURAL]] = True
     convert(p, family, year)
     m.settled_by_year[year] = np.bincount(loc[family], minlength=m.cities.n) * m.persons_per_agent
-    m.tally.add("settlements_in_year", family)
+    m.tally.add_at("settlements_in_year", loc[family])
+    m.tally.settle = SettleRecord(rows, unmet, ok, applying, admitted, school[rows], np.flatnonzero(family))
