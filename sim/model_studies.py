@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from sim import calibration as calib
+from sim import calibration_install
 from sim import output, plots
 from sim.experiments import InputError, InstallError, Outcome, _load, _start, calibrated
 from sim.overrides import parameter_names
@@ -26,7 +27,7 @@ def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, work
 
     The fit becomes the model's calibration only when asked: ``install``
     (into ``sim/data``) or ``calibration_file`` (there), both files or neither
-    (``sim.calibration.install_calibration``). The history runs set every
+    (``sim.calibration_install.install_calibration``). The history runs set every
     fitted parameter themselves, so no calibration is applied to them.
     """
     from importlib import metadata
@@ -58,7 +59,7 @@ def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, work
             output.write_timeseries(folder / "fit.csv", fit)
             plots.plot_fit(fit, band, folder / "fit.png")
             output.write_json(folder / "summary.json", summary)
-            (folder / calib.RESULTS_CALIBRATION).write_text(text, encoding="utf-8")
+            (folder / calibration_install.RESULTS_CALIBRATION).write_text(text, encoding="utf-8")
     lines = [f"best loss {result.best_loss:.2f} ({len(result.accepted)} accepted of {len(result.trials)} trials, "
              f"{provenance.wall_time():.0f} s)"]
     lines += [f"  {name:35s} loss {loss:8.2f}" for name, loss in result.losses.items()]
@@ -78,7 +79,7 @@ def calibrate(*, budget: int = 300, seed: int = 2015, agents: int = 50_000, work
 def _install(results: Path, cal_path: Path, where_fit: str = "") -> list[str]:
     """Install the fit in ``results`` as ``cal_path``; any failure but a bad file is one ``InstallError`` line."""
     try:
-        return calib.install_calibration(results, cal_path)
+        return calibration_install.install_calibration(results, cal_path)
     except calib.CalibrationError:
         raise
     except Exception as err:
@@ -92,7 +93,7 @@ def install_calibration(results: Path, *, calibration_file: Path | None = None, 
     if cal_path.is_dir() or not cal_path.parent.is_dir():
         raise InputError(f"{cal_path}: expected a file path in an existing folder for the calibration")
     warnings = _install(results, cal_path)
-    return Outcome(f"installed {results} as {cal_path} (and {calib.fit_path(cal_path).name})", warnings=warnings)
+    return Outcome(f"installed {results} as {cal_path} (and {calibration_install.fit_path(cal_path).name})", warnings=warnings)
 
 
 def sensitivity(scenario: Path, *, samples: int = 10, agents: int = 30_000, seed: int = 1,
