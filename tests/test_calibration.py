@@ -136,7 +136,7 @@ def test_a_window_that_ends_before_2020_does_not_search_the_pandemic_shocks():
 
 def test_a_search_started_from_a_vector_evaluates_it_first(tmp_path):
     """--start-from: the file's best vector is the first trial; parameters it lacks take their defaults."""
-    from sim.calibration import calibrate, start_vector
+    from sim.calibration import CALIBRATION_FILE, calibrate, start_vector
     from sim.parameters import Parameters
 
     text = CALIBRATION_FILE.read_text(encoding="utf-8")
@@ -155,6 +155,6 @@ def test_a_start_vector_out_of_its_range_is_refused(tmp_path):
     from sim.scenario import ScenarioError
 
     bad = tmp_path / "bad.toml"
-    bad.write_text("[best]\\nleave_intercept = 3.0\\n", encoding="utf-8")
+    bad.write_text("[best]\nleave_intercept = 3.0\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="best.leave_intercept"):
         start_vector(bad)
