@@ -168,3 +168,15 @@ def test_dashboard_command_refuses_bad_input_in_one_line(argv, words, capsys, mo
     assert status == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0]
+
+
+def test_the_vega_bundles_shipped_are_served_under_the_names_the_chart_widget_asks_for(tmp_path):
+    # solara-assets ships exact versions; Solara's chart widget asks for vega@5, vega-lite@5, vega-embed@6
+    for shipped in ("vega@5.9.0", "vega@5.21.0", "vega-lite@5.2.0", "vega-lite@4.17.0"):
+        (tmp_path / shipped / "build").mkdir(parents=True)
+    dashboard_server.offline_vega(tmp_path)
+    assert (tmp_path / "vega@5").resolve() == (tmp_path / "vega@5.21.0").resolve()  # the newest by number
+    assert (tmp_path / "vega-lite@5").resolve() == (tmp_path / "vega-lite@5.2.0").resolve()  # its major only
+    assert not (tmp_path / "vega-embed@6").exists()  # none shipped: the proxy fetches it, as before
+    dashboard_server.offline_vega(tmp_path)  # a second server start finds the links made
+    assert (tmp_path / "vega@5" / "build").is_dir()
