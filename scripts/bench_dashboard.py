@@ -4,9 +4,10 @@
 
 Server side (no browser): the status quo already cached, as on the page, each
 repeat switches one measure off or on, runs the model 2020-2025
-(``DashboardModel.run_to_end``) and draws the three figures to PNG as the page
-does (Mesa's plot of the DataCollector's curves with the dashboard's
-``post_process``, and the bars by city class). With ``--browser`` (needs the
+(``DashboardModel.run_to_end``) and makes the figures as the page does (the
+Vega-Lite specifications of Mesa's Altair plots of the DataCollector's curves
+with the dashboard's ``post_process``, which the browser draws, and the HTML
+bars of the breakdown by city class and by cause). With ``--browser`` (needs the
 ``viz`` extra, Playwright and Debian's Chromium): the dashboard is served at
 each agent count and the time from a click on a measure's switch to the page
 saying "up to date" with new figures is measured in headless Chromium, with
@@ -18,7 +19,6 @@ would wait, the browser's own share aside). Prints medians; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import sys
@@ -28,26 +28,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.dashboard_figures import draw_city_classes, measure_colors, rates_post_process  # noqa: E402
+from sim.dashboard_figures import as_mesa_draws, bars_html, measure_colors, rates_post_process  # noqa: E402
 from sim.dashboard_model import DashboardModel  # noqa: E402
 
 MEASURE = "settlement_open_small"
 
 
-def draw_as_mesa(model: DashboardModel, rates: tuple[str, ...], gap: bool) -> bytes:
-    """What Mesa's matplotlib plot component does with the DataCollector, then the PNG."""
-    fig = Figure()
-    ax = fig.subplots()
-    frame = model.datacollector.get_model_vars_dataframe()
-    for measure, color in measure_colors(*rates).items():
-        ax.plot(frame.loc[:, measure], label=measure, color=color)
-    ax.legend(loc="best")
-    rates_post_process(model.start_year, gap=gap)(ax)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    return buffer.getvalue()
+def draw_as_mesa(model: DashboardModel, rates: tuple[str, ...], gap: bool) -> dict:
+    """What Mesa's Altair plot component does with the DataCollector, then the specification sent to the page."""
+    chart = as_mesa_draws(model.datacollector.get_model_vars_dataframe(), measure_colors(*rates))
+    return rates_post_process(model.start_year, gap=gap)(chart).to_dict()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -68,7 +58,7 @@ def server_side(agents: int, repeats: int) -> tuple[float, float, float]:
         t1 = time.perf_counter()
         draw_as_mesa(model, ("resident", "hukou"), gap=False)
         draw_as_mesa(model, ("gap",), gap=True)
-        draw_city_classes(model.city_classes(), model.year).savefig(io.BytesIO(), format="png", bbox_inches="tight")
+        bars_html(model.city_classes(), "classes") + bars_html(model.causes(), "causes")
         runs.append(t1 - t0)
         totals.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
@@ -112,7 +102,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--browser", action="store_true", help="also time the redraw in headless Chromium")
     args = parser.parse_args()
-    print("agents   run 2020-2025   run + 3 figures (CPU)" + ("   click to redrawn page (server CPU)"
+    print("agents   run 2020-2025   run + figures (CPU)" + ("   click to redrawn page (server CPU)"
                                                             if args.browser else ""))
     for agents in args.agents:
         run, total, cpu = server_side(agents, args.repeats)

@@ -8,11 +8,12 @@ and ``URBSIM_DASHBOARD_AGENTS``; defaults ``scenarios/plan.toml`` and
 (``pip install -e ".[viz]"``).
 
 The page is Mesa's ``SolaraViz`` around a ``DashboardModel``
-(``sim.dashboard_model``): Mesa's ``make_plot_component`` draws its
-``DataCollector``'s curves (resident and hukou urbanization, and the gap, for
-the chosen measures and, dashed, the status quo, with the official points to
-2020); a bar chart shows the gap in persons by city class; the sidebar has a
-switch, a strength and a start for each measure and the agent count. Moving a
+(``sim.dashboard_model``): Mesa's ``make_plot_component`` (Altair backend: the
+browser draws the charts) draws its ``DataCollector``'s curves (resident and
+hukou urbanization, and the gap, for the chosen measures and, dashed, the
+status quo, with the official points to 2020); bars give the gap in persons by
+city class and by cause (``sim.breakdown``, drawn as HTML); the sidebar has a switch, a
+strength and a start for each measure and the agent count. Moving a
 control runs 2020 to the end year again (in a background thread: a newer
 setting supersedes a run still going) and replaces the page's model, which
 redraws every figure. SolaraViz's own Reset goes back to the scenario's
@@ -22,14 +23,15 @@ settings at the start year; its step and play buttons then replay the years.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import solara
 import solara.lab
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from sim.dashboard_figures import draw_city_classes, measure_colors, rates_post_process
-from sim.dashboard_server import AGENTS_VARIABLE, SCENARIO_VARIABLE
+from sim.dashboard_figures import bars_html, measure_colors, rates_post_process
+from sim.dashboard_server import AGENTS_VARIABLE, SCENARIO_VARIABLE, offline_vega
 from sim.dashboard_model import (AGENT_CHOICES, CHOSEN, DEFAULT_AGENTS, DEFAULT_SCENARIO, STATUS_QUO,
                                  DashboardModel, base_scenario, series_name)
 from sim.policies import REGISTRY, article_number
@@ -102,10 +104,27 @@ def make_controls(model_ref: solara.Reactive):
     return Controls
 
 
+@solara.component
 def CityClasses(model: DashboardModel):
     """Bars of the gap in persons by city class at the model's year (chosen beside status quo)."""
-    return solara.FigureMatplotlib(draw_city_classes(model.city_classes(), model.year), format="png",
-                                   bbox_inches="tight")
+    update_counter.get()
+    with solara.Card(f"The gap in persons by city class, {model.year}"):
+        solara.Text("rural-hukou town residents, millions")
+        solara.HTML(tag="div", unsafe_innerHTML=bars_html(model.city_classes(), "dashboard-classes"))
+
+
+@solara.component
+def Causes(model: DashboardModel):
+    """Bars of the gap in persons by cause at the model's year (none at the start year)."""
+    update_counter.get()
+    causes = model.causes()
+    with solara.Card(f"The gap in persons by cause, {model.year}"):
+        if len(causes):
+            solara.Text("why rural-hukou town residents have not converted, millions (last row: "
+                        "converted this year, out of the gap)")
+            solara.HTML(tag="div", unsafe_innerHTML=bars_html(causes, "dashboard-causes"))
+        else:
+            solara.Text("causes are known from the first simulated year on")
 
 
 def initial_model() -> DashboardModel:
@@ -120,13 +139,18 @@ def build_page(model: DashboardModel):
     model_ref = solara.reactive(model)
     start = base_scenario(model.scenario_file).start_year
     components = [
-        make_plot_component(measure_colors("resident", "hukou"), post_process=rates_post_process(start)),
-        make_plot_component(measure_colors("gap"), post_process=rates_post_process(start, gap=True)),
+        make_plot_component(measure_colors("resident", "hukou"), post_process=rates_post_process(start),
+                            backend="altair"),
+        make_plot_component(measure_colors("gap"), post_process=rates_post_process(start, gap=True), backend="altair"),
         CityClasses,
+        Causes,
         make_controls(model_ref),
     ]
     return SolaraViz(model_ref, components=components, name=TITLE,
                      model_params={"scenario_file": model.scenario_file, "agents": model.choice.agents})
 
 
+if solara.settings.assets.proxy:
+    from solara.server.settings import assets
+    offline_vega(Path(assets.proxy_cache_dir))
 page = build_page(initial_model())

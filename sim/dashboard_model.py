@@ -11,6 +11,9 @@ buttons replay the years after a reset.
 
 The status quo does not depend on the controls: it is run once per agent count
 (``status_quo_run``, cached), so moving a control runs one model, not two.
+Both runs collect the breakdown by place and cause (``sim.breakdown``, as every
+run does); ``city_classes`` and ``causes`` read the gap in persons by city
+class and by cause from it.
 Nothing here imports Solara: the logic is tested without the ``viz`` extra.
 """
 
@@ -23,16 +26,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import mesa
-import numpy as np
 import pandas as pd
 
+from sim.breakdown import ALL
 from sim.calibration import apply_calibration, load_calibration
 from sim.cities import SIZE_CLASSES
-from sim.model import UrbanizationModel
 from sim.runs import RunSpec, build
 from sim.policies import PLAN_ISSUED, REGISTRY
 from sim.scenario import Scenario, load_scenario, scenario_from_data
-from sim.state import ORIGIN, RURAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = PROJECT / "scenarios" / "plan.toml"
@@ -40,6 +41,7 @@ DEFAULT_AGENTS = 50_000  # runs as fast as 20,000 on 2 cores; drawing the page d
 AGENT_CHOICES = (10_000, 20_000, 50_000, 100_000, 200_000)
 RATES = (("resident", "resident_urbanization_pct"), ("hukou", "hukou_urbanization_pct"), ("gap", "gap_pp"))
 CHOSEN, STATUS_QUO = "chosen measures", "status quo"
+GAP_PERSONS = "rural_hukou_residents"  # sim.breakdown's quantity: the gap in persons
 
 
 def series_name(rate: str, run: str) -> str:
@@ -131,21 +133,19 @@ def scenario_for(base: Scenario, choice: Choice) -> Scenario:
 
 @dataclass(frozen=True)
 class StatusQuoRun:
-    """The status quo's rates by year (index) and its breakdown by city class by year."""
+    """The status quo's rates by year (index) and its breakdown (``sim.breakdown``, every year)."""
 
     rates: pd.DataFrame
-    by_class: dict[int, pd.DataFrame]
+    breakdown: pd.DataFrame
 
 
 @lru_cache(maxsize=8)
 def _status_quo_cached(path: str, agents: int, seed: int) -> StatusQuoRun:
     base = base_scenario(path)
     model = build(RunSpec(scenario_for(base, choice_from_scenario(base, agents).none()), seed=seed, agents=agents))
-    by_class = {model.year: by_city_class(model)}
     while model.year < model.scenario.end_year:
         model.step()
-        by_class[model.year] = by_city_class(model)
-    return StatusQuoRun(model.timeseries().set_index("year"), by_class)
+    return StatusQuoRun(model.timeseries().set_index("year"), model.breakdown())
 
 
 def status_quo_run(path: str | Path, agents: int, seed: int) -> StatusQuoRun:
@@ -153,20 +153,24 @@ def status_quo_run(path: str | Path, agents: int, seed: int) -> StatusQuoRun:
     return _status_quo_cached(str(path), int(agents), int(seed))
 
 
-def by_city_class(model: UrbanizationModel) -> pd.DataFrame:
-    """Rural-hukou town residents (the gap in persons) by city size class, at the model's year.
+def _country(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    return table[(table["year"] == year) & (table["region"] == ALL) & (table["city"] == ALL)]
 
-    Tidy rows ``city_class, quantity, value, unit``, counted from the agents
-    (persons per agent). A stand-in until the breakdown by place of
-    ``sim.breakdown`` is available: it has the same columns, so swapping it in
-    is a change to this function only.
-    """
-    p = model.people
-    in_town = p.view("alive") & (p.view("location") != ORIGIN) & (p.view("hukou") == RURAL)
-    classes = model.cities.size_class[p.view("location")[in_town]]
-    counts = np.bincount(classes, minlength=len(SIZE_CLASSES)) * model.persons_per_agent
-    return pd.DataFrame({"city_class": SIZE_CLASSES, "quantity": "rural_hukou_residents",
-                         "value": counts, "unit": "persons"})
+
+def gap_by_class(table: pd.DataFrame, year: int) -> pd.Series:
+    """Rural-hukou town residents (the gap in persons) by city size class in ``year`` of a breakdown
+    (``sim.breakdown``'s tidy rows), in ``SIZE_CLASSES`` order."""
+    rows = _country(table, year)
+    rows = rows[(rows["city_class"] != ALL) & (rows["quantity"] == GAP_PERSONS)]
+    return rows.set_index("city_class")["value"].reindex(list(SIZE_CLASSES))
+
+
+def gap_by_cause(table: pd.DataFrame, year: int) -> pd.Series:
+    """The country's rural-hukou town residents by cause in ``year`` of a breakdown (persons, by the names of
+    ``sim.breakdown.CAUSES``); empty for the start year, which has no causes."""
+    rows = _country(table, year)
+    rows = rows[(rows["city_class"] == ALL) & rows["quantity"].str.startswith("cause_")]
+    return rows.set_index("quantity")["value"].rename(lambda q: q.removeprefix("cause_"))
 
 
 class DashboardModel(mesa.Model):
@@ -219,8 +223,14 @@ class DashboardModel(mesa.Model):
         frame.index = range(self.start_year, self.start_year + len(frame))
         return frame
 
+    def _side_by_side(self, read) -> pd.DataFrame:
+        return pd.DataFrame({CHOSEN: read(self.run_model.breakdown(), self.year),
+                             STATUS_QUO: read(self.status_quo.breakdown, self.year)})
+
     def city_classes(self) -> pd.DataFrame:
         """Rural-hukou town residents by city class at the current year: chosen and status quo, persons."""
-        chosen = by_city_class(self.run_model).set_index("city_class")["value"]
-        status_quo = self.status_quo.by_class[self.year].set_index("city_class")["value"]
-        return pd.DataFrame({CHOSEN: chosen, STATUS_QUO: status_quo})
+        return self._side_by_side(gap_by_class)
+
+    def causes(self) -> pd.DataFrame:
+        """The country's rural-hukou town residents by cause at the current year (none at the start year)."""
+        return self._side_by_side(gap_by_cause)

@@ -6,7 +6,8 @@ scenario file is valid (the same errors as ``run``, exit 2). The scenario and
 the agent count reach the app through environment variables (the app is a
 module Solara imports). Solara's usage statistics are switched off.
 ``start`` runs the server in the background on a loopback port and waits
-until it answers (the browser test and the screenshot use it).
+until it answers (the browser test and the screenshot use it). ``offline_vega``
+lets the page draw its charts with no network (see there).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ APP = Path(__file__).resolve().parent / "dashboard.py"
 SCENARIO_VARIABLE, AGENTS_VARIABLE = "URBSIM_DASHBOARD_SCENARIO", "URBSIM_DASHBOARD_AGENTS"  # read by sim.dashboard
 INSTALL_HINT = 'the dashboard needs the viz extra: pip install -e ".[viz]"'
 VIZ_MODULES = ("solara", "altair", "mesa.visualization")
+VEGA_BUNDLES = ("vega@5", "vega-lite@5", "vega-embed@6")  # what Solara's chart widget asks its CDN proxy for
 
 
 class MissingExtra(InputError):
@@ -43,6 +45,29 @@ def check_viz_extra() -> None:
             found = False
         if not found:
             raise MissingExtra(INSTALL_HINT)
+
+
+def offline_vega(cache_dir: Path) -> None:
+    """Let Solara's CDN proxy serve the Vega bundles that ``solara-assets`` ships, with no network.
+
+    Solara's chart widget (``solara.FigureAltair``) asks the proxy for
+    ``vega@5``, ``vega-lite@5`` and ``vega-embed@6``, while ``solara-assets``
+    puts them in the proxy's cache (``cache_dir``) under exact versions
+    (``vega@5.21.0``, ...), so the proxy would fetch them from the network. Each
+    missing name becomes a link to the newest shipped version, as if the proxy
+    had fetched and cached it. Nothing happens where no version is shipped or
+    the cache cannot be written (the proxy then fetches, as before).
+    """
+    for wanted in VEGA_BUNDLES:
+        link = Path(cache_dir) / wanted
+        name, major = wanted.split("@")
+        shipped = sorted(Path(cache_dir).glob(f"{name}@{major}.*"),
+                         key=lambda p: tuple(int(n) if n.isdigit() else 0 for n in p.name.split("@")[1].split(".")))
+        if shipped and not link.exists():
+            try:
+                link.symlink_to(shipped[-1].name, target_is_directory=True)
+            except OSError:  # read-only, or another server made it meanwhile
+                pass
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -7,12 +7,12 @@ import importlib.util
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from sim import cli, dashboard_server
-from sim.dashboard_figures import measure_colors, rates_post_process
-from sim.dashboard_model import (CHOSEN, STATUS_QUO, DashboardModel, by_city_class, choice_from_scenario,
-                                 scenario_for, series_name, status_quo_run)
+from sim.breakdown import CAUSES
+from sim.cities import SIZE_CLASSES
+from sim.dashboard_model import (CHOSEN, STATUS_QUO, DashboardModel, choice_from_scenario, scenario_for,
+                                 series_name, status_quo_run)
 from sim.model import UrbanizationModel
 from sim.policies import PLAN_ISSUED, REGISTRY
 from sim.scenario import ScenarioError, load_scenario
@@ -101,27 +101,49 @@ def test_with_no_measure_the_chosen_curves_are_the_status_quo(plan_file):
 
 
 def test_city_classes_partition_the_gap_in_persons(dashboard_run):
-    # every rural-hukou town resident lives in a town of exactly one size class
-    table = by_city_class(dashboard_run.run_model)
-    assert table["value"].sum() == pytest.approx(dashboard_run.run_model.records[-1]["rural_hukou_in_cities"])
+    # every rural-hukou town resident lives in a town of exactly one size class (sim.breakdown's rows)
     classes = dashboard_run.city_classes()
+    assert list(classes.index) == list(SIZE_CLASSES)
+    chosen_2025 = dashboard_run.run_model.records[-1]
+    assert classes[CHOSEN].sum() == pytest.approx(chosen_2025["rural_hukou_in_cities"])
     status_quo_2025 = status_quo_run(str(PLAN), AGENTS, dashboard_run.base.seed).rates.loc[2025]
     assert classes[STATUS_QUO].sum() == pytest.approx(status_quo_2025["rural_hukou_in_cities"])
 
 
+def test_causes_partition_the_gap_and_the_converted_are_the_settlements(dashboard_run):
+    # sim.breakdown: every rural-hukou town resident has one cause; "converted" are the year's settlements
+    causes = dashboard_run.causes()
+    assert list(causes.index) == [c.name for c in CAUSES]
+    records = {CHOSEN: dashboard_run.run_model.records[-1],
+               STATUS_QUO: status_quo_run(str(PLAN), AGENTS, dashboard_run.base.seed).rates.loc[2025]}
+    for run, year in records.items():
+        in_gap = causes[run].drop("converted_this_year").sum()
+        assert in_gap == pytest.approx(year["rural_hukou_in_cities"])
+        assert causes.loc["converted_this_year", run] == pytest.approx(year["settlements_in_year"])
+    # the start year has no causes (nobody has decided yet)
+    assert len(DashboardModel(str(PLAN), agents=AGENTS).causes()) == 0
+
+
 def test_official_points_are_drawn_to_2020_only_and_steps_read_as_years(dashboard_run):
-    fig = Figure()
-    ax = fig.subplots()
-    frame = dashboard_run.datacollector.get_model_vars_dataframe()
-    for measure, color in measure_colors("resident", "hukou").items():
-        ax.plot(frame.loc[:, measure], label=measure, color=color)
-    rates_post_process(2020)(ax)
-    official = [line for line in ax.get_lines() if line.get_label().endswith("official")]
-    assert [line.get_label() for line in official] == ["resident, official", "hukou, official"]
-    assert all(max(line.get_xdata()) == 0 for line in official)  # step 0 is 2020, the last official year
-    assert ax.xaxis.get_major_formatter()(5, 0) == "2025"
-    dashed = {line.get_label() for line in ax.get_lines() if line.get_linestyle() == "--"}
+    pytest.importorskip("altair")
+    from sim.dashboard_figures import as_mesa_draws, measure_colors, rates_post_process
+
+    collected = dashboard_run.datacollector.get_model_vars_dataframe()
+    spec = rates_post_process(2020)(as_mesa_draws(collected, measure_colors("resident", "hukou"))).to_dict()
+    lines, *official = spec["layer"]
+    datasets = spec["datasets"]
+    # one layer of official points per rate, the last at step 0 (2020, the last official year)
+    assert [datasets[layer["data"]["name"]][0]["Measure"] for layer in official] == ["resident, official",
+                                                                                     "hukou, official"]
+    assert all(max(row["Step"] for row in datasets[layer["data"]["name"]]) == 0 for layer in official)
+    # the steps' axis reads as years; the status quo's curves dashed, the chosen ones solid
+    assert lines["encoding"]["x"]["axis"]["labelExpr"] == "datum.value + 2020"
+    dash = lines["encoding"]["strokeDash"]["scale"]
+    dashed = {m for m, d in zip(dash["domain"], dash["range"]) if d[1] > 0}
     assert dashed == {series_name("resident", STATUS_QUO), series_name("hukou", STATUS_QUO)}
+    # the curves are the collected ones, six years each
+    curves = datasets[lines["data"]["name"]]
+    assert len(curves) == 4 * 6
 
 
 def test_dashboard_command_without_the_viz_extra_says_how_to_install_it(monkeypatch, capsys):
@@ -146,3 +168,15 @@ def test_dashboard_command_refuses_bad_input_in_one_line(argv, words, capsys, mo
     assert status == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0]
+
+
+def test_the_vega_bundles_shipped_are_served_under_the_names_the_chart_widget_asks_for(tmp_path):
+    # solara-assets ships exact versions; Solara's chart widget asks for vega@5, vega-lite@5, vega-embed@6
+    for shipped in ("vega@5.9.0", "vega@5.21.0", "vega-lite@5.2.0", "vega-lite@4.17.0"):
+        (tmp_path / shipped / "build").mkdir(parents=True)
+    dashboard_server.offline_vega(tmp_path)
+    assert (tmp_path / "vega@5").resolve() == (tmp_path / "vega@5.21.0").resolve()  # the newest by number
+    assert (tmp_path / "vega-lite@5").resolve() == (tmp_path / "vega-lite@5.2.0").resolve()  # its major only
+    assert not (tmp_path / "vega-embed@6").exists()  # none shipped: the proxy fetches it, as before
+    dashboard_server.offline_vega(tmp_path)  # a second server start finds the links made
+    assert (tmp_path / "vega@5" / "build").is_dir()

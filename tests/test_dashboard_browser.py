@@ -1,7 +1,8 @@
 """The dashboard in a real browser: headless Chromium (Debian's package) driven by Playwright.
 
 Starts ``solara run sim/dashboard.py`` on a free loopback port, checks that
-the curves are drawn, switches one measure off and sees the figure and the
+the curves are drawn (by Vega, in the browser, from Mesa's Altair plot
+components) and the breakdown's bars are there, switches one measure off and sees the figure and the
 numbers change, resets and steps through SolaraViz's own buttons, and saves
 screenshots under the test's temporary folder (and, when
 ``URBSIM_DASHBOARD_SCREENSHOT`` names a file, the first one there too:
@@ -28,7 +29,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MEASURE = "settlement_open_small"
-WAIT_MS = 120_000  # a slow, shared CI machine: the first page build runs two models
+WAIT_MS = 120_000
+CURVES_DRAWN = """() => Array.from(document.querySelectorAll('.vega-embed svg.marks'))
+    .map(svg => svg.querySelectorAll('g.mark-line path').length).join() === '4,2'"""  # a slow, shared CI machine: the first page build runs two models
 
 
 def _missing(what: str):
@@ -86,18 +89,20 @@ def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(s
         try:
             page = context.new_page()
             page.goto(dashboard_url, timeout=WAIT_MS)
-            # three figures drawn (rates, gap, city classes), each a non-empty image
-            page.wait_for_function("Array.from(document.querySelectorAll('img'))"
-                                   ".filter(i => i.complete && i.naturalWidth > 100).length >= 3", timeout=WAIT_MS)
+            # two charts drawn (rates, gap), with their curves: 4 and 2 lines (chosen beside status quo)
+            page.wait_for_function(CURVES_DRAWN, timeout=WAIT_MS)
             _wait_up_to_date(page, 24)
+            # the breakdown: a header and a row per city class; causes from the first simulated year on
+            assert page.locator(".dashboard-classes tr").count() == 1 + 7
+            assert page.locator(".dashboard-causes tr").count() > 1
             assert page.get_by_text("urbanization-sim: the plan's measures").count() >= 1
             before = _summary(page)
             # from the 2020 census state (63.89 % resident, 45.40 % hukou) both rates rise every year
             assert set(before) == {"resident", "hukou", "gap"}
             assert before["resident"][0] > 63.89 and before["resident"][1] > 63.89
             assert before["hukou"][0] > 45.40 and before["hukou"][1] > 45.40
-            rates_image = page.locator("img").first
-            image_before = rates_image.screenshot()
+            rates_chart = page.locator(".vega-embed").first
+            image_before = rates_chart.screenshot()
             page.screenshot(path=str(tmp_path / "dashboard.png"))
             if os.environ.get("URBSIM_DASHBOARD_SCREENSHOT"):
                 shutil.copyfile(tmp_path / "dashboard.png", os.environ["URBSIM_DASHBOARD_SCREENSHOT"])
@@ -110,9 +115,9 @@ def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(s
             print(f"redraw after switching {MEASURE} off: {time.perf_counter() - started:.2f} s "
                   f"at {DEFAULT_AGENTS:,} agents")
             assert not switch.is_checked()
-            page.wait_for_timeout(500)  # the images arrive with the new model
+            page.wait_for_timeout(1000)  # the browser draws the new charts after the model arrives
             after = _summary(page)
-            image_after = page.locator("img").first.screenshot()
+            image_after = page.locator(".vega-embed").first.screenshot()
             page.screenshot(path=str(tmp_path / "dashboard_measure_off.png"))
 
             # SolaraViz's own buttons: Reset goes back to the file's settings at 2020, Step adds a year
