@@ -28,6 +28,11 @@ def official_points() -> pd.DataFrame:
                          "hukou": hukou[years].to_numpy()}).assign(gap=lambda d: d.resident - d.hukou)
 
 
+def _gap_columns(ts: pd.DataFrame) -> list[str]:
+    """The gap and whichever of its bands ``ts`` has (the axis must show them whole)."""
+    return [c for c in ("gap_pp", "gap_pp_p10", "gap_pp_p90", "gap_pp_model_p10", "gap_pp_model_p90") if c in ts]
+
+
 def _band(ax, ts: pd.DataFrame, col: str, color: str) -> None:
     if f"{col}_model_p10" in ts:  # with the hindcast error of each horizon (sim/model_error.py)
         ax.fill_between(ts["year"], ts[f"{col}_model_p10"], ts[f"{col}_model_p90"], color=color, alpha=0.08, lw=0)
@@ -69,9 +74,8 @@ def plot_urbanization(ts: pd.DataFrame, path: Path, title: str, note: str) -> No
                                               "hindcast error (backtest)" if banded else ""))
     bottom.legend(loc="lower left", fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
-    lo = min(official["gap"].min(), ts["gap_pp"].min())
-    hi = max(official["gap"].max(), ts["gap_pp"].max())
-    bottom.set_ylim(lo - 1.0, hi + 1.0)
+    gaps = [official["gap"]] + [ts[c] for c in _gap_columns(ts)]
+    bottom.set_ylim(min(g.min() for g in gaps) - 0.5, max(g.max() for g in gaps) + 0.5)
     years = list(range(min(OFFICIAL_YEARS), int(ts["year"].max()) + 1))
     bottom.set_xticks(years if len(years) <= 16 else years[::5])
     bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, ts["year"].max() + 1.2)
@@ -119,8 +123,8 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
                       "hindcast error (backtest)")
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
-    gaps = [official["gap"]] + [ts["gap_pp"] for _, ts in runs]
-    bottom.set_ylim(min(g.min() for g in gaps) - 1.5, max(g.max() for g in gaps) + 1.0)
+    gaps = [official["gap"]] + [ts[c] for _, ts in runs for c in _gap_columns(ts)]
+    bottom.set_ylim(min(g.min() for g in gaps) - 0.5, max(g.max() for g in gaps) + 0.5)
     end = max(int(ts["year"].max()) for _, ts in runs)
     years = list(range(min(OFFICIAL_YEARS), end + 1))
     bottom.set_xticks(years if len(years) <= 8 else years[::2] if len(years) <= 16 else years[::5])

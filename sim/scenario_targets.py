@@ -18,6 +18,8 @@ written ``QUANTITY OP VALUE@YEAR``, e.g. ``gap_pp<=17.5@2025``.
 A run meets a target when its value in that year satisfies the comparison;
 the probability of meeting it is the share of replications that do (each
 replication draws its own chance and, when calibrated, its own parameters).
+A second probability adds the model's own error, measured out of sample by
+the backtest, to each replication's value (``probability_with_model_error``).
 """
 
 from __future__ import annotations
@@ -108,14 +110,30 @@ def values_at(tables, target: Target) -> np.ndarray:
     return np.array([float(t.loc[t["year"] == target.year, target.quantity].iloc[0]) for t in tables])
 
 
+def probability_with_model_error(target: Target, values: np.ndarray, start_year: int) -> float:
+    """The chance of meeting ``target`` when each replication's value also carries the model's own error: a
+    normal error with the backtest's root mean square error at the target's horizon (``sim.model_error``),
+    averaged over the replications."""
+    from sim import model_error
+
+    sd = model_error.rmse(target.quantity, target.year - start_year)
+    margin = target.margin(values)
+    if sd <= 0:
+        return float((margin >= 0).mean())
+    return float(np.mean([0.5 * (1 + math.erf(m / (sd * math.sqrt(2)))) for m in margin]))
+
+
 def evaluate(targets, tables) -> list[dict]:
-    """Per target: the probability of meeting it over the replications, their count, each replication's value."""
+    """Per target: the probability of meeting it over the replications, their count, each replication's value,
+    and the probability once the model's hindcast error is added (``probability_with_model_error``)."""
     rows = []
     for target in targets:
         values = values_at(tables, target)
         met = target.met(values)
+        start = int(tables[0]["year"].iloc[0])
         rows.append({**target.to_dict(), "probability": float(met.mean()), "replications_meeting": int(met.sum()),
-                     "replications": int(met.size), "values": values.tolist()})
+                     "replications": int(met.size), "values": values.tolist(),
+                     "probability_with_model_error": probability_with_model_error(target, values, start)})
     return rows
 
 
@@ -130,7 +148,8 @@ def report_lines(rows: list[dict], both: float | None) -> list[str]:
     """One line per target and one for all at once (stdout and summary.md)."""
     lines = [f"target {r['quantity']} {r['op']} {r['value']:g} {UNITS[r['quantity']]} in {r['year']}: "
              f"probability {r['probability']:.2f} ({r['replications_meeting']} of {r['replications']} replications; "
-             f"median {np.median(r['values']):.2f})" for r in rows]
+             f"median {np.median(r['values']):.2f}); with the model's hindcast error "
+             f"{r['probability_with_model_error']:.2f}" for r in rows]
     if len(rows) > 1:
         lines.append(f"all {len(rows)} targets at once: probability {both:.2f}")
     return lines
@@ -153,11 +172,14 @@ def run_markdown(summary: dict) -> str:
     rows = summary["targets"]
     if not rows:
         return "\n".join(lines + ["The scenario declares no targets ([[targets]]).", ""])
-    lines += ["Probability of meeting each target: the share of replications that meet it.", "",
-              "| target | probability | replications meeting | median value | reason |", "|---|---|---|---|---|"]
+    lines += ["Probability of meeting each target: the share of replications that meet it; and with the model's "
+              "own hindcast error at that horizon added to each replication (sim/model_error.py).", "",
+              "| target | probability | with model error | replications meeting | median value | reason |",
+              "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['quantity']} {r['op']} {r['value']:g} {UNITS[r['quantity']]} in {r['year']} | "
-                     f"{r['probability']:.2f} | {r['replications_meeting']} of {r['replications']} | "
+                     f"{r['probability']:.2f} | {r['probability_with_model_error']:.2f} | "
+                     f"{r['replications_meeting']} of {r['replications']} | "
                      f"{np.median(r['values']):.2f} | {r['reason']} |")
     if len(rows) > 1:
         lines += ["", f"All {len(rows)} targets at once: probability {summary['targets_all_probability']:.2f}."]

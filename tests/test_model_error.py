@@ -59,3 +59,18 @@ def test_a_banded_run_writes_the_model_error_band(tmp_path):
     ts = pd.read_csv(out / "timeseries.csv")
     assert (ts["resident_urbanization_pct_model_p90"] >= ts["resident_urbanization_pct_p90"] - 1e-9).all()
     assert ts["gap_pp_model_p90"].iloc[-1] > ts["gap_pp_p90"].iloc[-1]
+
+
+def test_target_probability_with_model_error_is_the_normal_chance_of_the_margin(errors):
+    """Replications all exactly at the threshold: meeting it is a coin toss once an error is added; a margin of
+    one error's size above it: Phi(1) = 0.841 (the standard normal), whatever the replications say."""
+    from sim.scenario_targets import Target, probability_with_model_error
+
+    target = Target("resident_urbanization_pct", ">=", 65.0, 2022)  # horizon 2 from a 2020 start: rmse 0.3
+    assert probability_with_model_error(target, np.array([65.0, 65.0]), 2020) == pytest.approx(0.5)
+    assert probability_with_model_error(target, np.array([65.3, 65.3]), 2020) == pytest.approx(0.8413, abs=1e-4)
+    below = Target("gap_pp", "<=", 18.0, 2021)  # the gap's error: hypot(0.2, 0.1) at horizon 1
+    assert probability_with_model_error(below, np.array([18.0 + math.hypot(0.2, 0.1)]), 2020) == pytest.approx(
+        1 - 0.8413, abs=1e-4)
+    # at the start year there is no model error: the replications decide
+    assert probability_with_model_error(Target("gap_pp", "<=", 18.0, 2020), np.array([17.0, 19.0]), 2020) == 0.5
