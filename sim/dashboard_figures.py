@@ -75,7 +75,7 @@ def rates_post_process(start_year: int, gap: bool = False) -> Callable[[alt.Char
         return lambda chart: _finish(chart, ("gap",), start_year, "percentage points",
                                      "Gap: resident minus hukou urbanization (markers: official)", "bottom-right")
     return lambda chart: _finish(chart, ("resident", "hukou"), start_year, "% of the population",
-                                 "Resident and hukou urbanization (dashed: status quo; markers: official)", "top-left")
+                                 "Resident and hukou urbanization (dashed: status quo; markers: official)", "bottom-right")
 
 
 def bars_html(table: pd.DataFrame, css_class: str, unit: float = 1e6) -> str:
