@@ -72,6 +72,16 @@ SLOW_TESTS = {
     "test_walkthrough_answers_and_saves_its_figure",  # the whole plan attributed, about a minute
     "test_a_pool_hands_each_result_over_as_it_comes",  # a process pool
     "test_run_medians_are_the_commands", "test_compare_applies_the_overrides_to_every_scenario",
+    # whole commands end to end, about 2-6 s each (the fast tier keeps their unit-level tests)
+    "test_attack",  # tests/test_attacks.py: every attack runs the command line on real folders
+    "test_compare_and_attribute_record_the_manifest", "test_sensitivity_writes_the_manifest",
+    "test_piped_run_prints_progress_lines_and_quiet_silences_them",
+    "test_existing_folder_needs_force_and_force_replaces_only_our_folders", "test_run_writes_its_files",
+    "test_run_applies_the_committed_calibration_by_default", "test_calibrate_writes_a_valid_file_and_the_manifest",
+    "test_plot_writes_the_format_its_name_asks_for", "test_results_are_readable_as_the_umask_allows",
+    "test_every_run_reports_the_probability_of_meeting_each_target", "test_a_banded_run_writes_the_model_error_band",
+    "test_default_results_folder", "test_another_calibration_file_changes_the_run", "test_seed_changes_the_run",
+    "test_no_calibration_warning_when_uncalibrated",
 }
 
 
