@@ -325,19 +325,16 @@ def with_drawn_parameters(scenario: Scenario, seed: int, calibration: Calibratio
 
 
 def start_vector(path: Path) -> dict[str, float]:
-    """The ``[best]`` vector of a calibration file to start a search from: its values of ``FITTED`` (each within
-    its range), the defaults for parameters it does not have (one fitted before they were)."""
+    """The ``[best]`` vector of a calibration file to start a search from: its values of ``FITTED``, checked like
+    any calibration's (``_fitted_vector``), the defaults for parameters it does not have (one fitted before they
+    were)."""
     from sim.parameters import Parameters
 
     try:
         best = tomllib.loads(path.read_text(encoding="utf-8-sig"))["best"]
     except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
         raise ScenarioError(path, "best", f"a calibration file with a [best] table ({type(exc).__name__})") from None
-    defaults = Parameters.defaults()
-    vector = {}
-    for name, (low, high) in FITTED.items():
-        value = best.get(name, defaults[name])
-        if not isinstance(value, (int, float)) or not low <= value <= high:
-            raise ScenarioError(path, f"best.{name}", f"a number in [{low}, {high}]", value)
-        vector[name] = float(value)
-    return vector
+    if isinstance(best, dict):
+        defaults = Parameters.defaults()
+        best = {**{name: defaults[name] for name in FITTED}, **best}
+    return _fitted_vector(path, "best", best)
