@@ -131,7 +131,7 @@ def plot_scenarios(runs: list[tuple[str, pd.DataFrame]], path: Path) -> None:
     longest = max(len(name) for name, _ in runs) + 10  # "name: 19.1 pp"
     bottom.set_xlim(min(OFFICIAL_YEARS) - 0.5, end + 0.3 + longest * len(years) / 66)  # end labels inside the axes
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 LINESTYLES = ("-", "--", ":", "-.")
@@ -143,7 +143,7 @@ def _style(i: int) -> dict:
     return {"linestyle": LINESTYLES[i % len(LINESTYLES)], "marker": MARKERS[i % len(MARKERS)], "markersize": 4}
 
 
-def _save(fig, path: Path, dpi: int = 120) -> None:
+def save_figure(fig, path: Path, dpi: int = 120) -> None:
     """Save in the format the file name asks for (png, pdf, svg); a temporary name keeps its suffix."""
     fig.savefig(path, dpi=dpi, format=Path(path).suffix.lstrip(".").lower() or "png", bbox_inches="tight")
     plt.close(fig)
@@ -190,7 +190,7 @@ def plot_comparison(table: pd.DataFrame, differences: pd.DataFrame, year: int, p
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.03 + 0.025 * ((len(labels) + 3) // 4), 1, 1))
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_attribution(table: pd.DataFrame, year: int, method: str, path: Path) -> None:

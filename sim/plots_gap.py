@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.plots import save_figure  # noqa: E402
+
 MILLION = 1e6
 WIDENS, NARROWS, LEVEL = "#c0504d", "#4f81bd", "#7f7f7f"
 FLOW_LABELS = {
@@ -95,8 +97,7 @@ def plot_waterfall(start: float, flows: Mapping[str, float], end: float, years: 
              "red widens the gap, blue narrows it; the axis does not start at 0.\nThe gap: rural-hukou people "
              "living in towns (urban residents minus urban-hukou holders).", fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_gap_by_cause(causes: pd.DataFrame, replications: int, path: Path, title: str) -> None:
@@ -129,8 +130,7 @@ def plot_gap_by_cause(causes: pd.DataFrame, replications: int, path: Path, title
              "city's rule; unwilling: eligible, did not apply, by the largest shortfall of the settle utility "
              "(docs/ODD.md 6.14).", fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_waterfalls(panels: list[tuple[str, float, Mapping[str, float], float]], start_year: int, year: int,
@@ -152,5 +152,4 @@ def plot_waterfalls(panels: list[tuple[str, float, Mapping[str, float], float]],
              f"over {start_year + 1}-{year}; red widens the gap, blue narrows it; one scale for all panels, "
              "not starting at 0.", fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
