@@ -57,7 +57,7 @@ FITTED = {
     "leave_intercept": (-8.5, -4.0),
     "settle_intercept": (-4.5, -1.5),
     "return_intercept": (-7.0, -4.0),
-    "reclassification_rate": (0.003, 0.05),
+    "reclassification_pace": (1.5, 25.0),  # million persons a year
     "reclassified_hukou_share": (0.05, 0.7),
     "college_transfer_rate": (0.05, 0.4),
     "job_gdp_elasticity": (0.05, 0.6),

@@ -169,7 +169,7 @@ def built_up_increment(year: int, growth_after_data: float) -> float:
 def reclassification_driver(year: int, growth_after_data: float) -> float:
     """New built-up area of ``year`` relative to its mean over ``DRIVER_REFERENCE_YEARS``.
 
-    The yearly pace of reclassification is ``reclassification_rate`` times
+    The yearly number of villagers reclassified is ``reclassification_pace`` times
     this index: 1 on average over the years the rate is fitted to.
     """
     lo, hi = DRIVER_REFERENCE_YEARS

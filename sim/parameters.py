@@ -197,14 +197,16 @@ _SPECS: dict[str, ParameterSpec] = {
                                       "shares of it (sim/data/shocks.csv). Fitted with the departure "
                                       "factor where the fit window includes 2020. " + FIT_NOTE, "ratio"),
     # --- in-situ urbanization and other conversions ---------------------------
-    "reclassification_rate": _P(0.0244, 0.0, 0.2, "calibrated",
-                                "yearly share of village residents whose place becomes "
-                                "urban (in-situ urbanization) in a year of average new "
-                                "city built-up area over the fit window 2016-2020; the "
-                                "year's pace is this times the year's new built-up area "
+    "reclassification_pace": _P(14.0, 0.0, 60.0, "calibrated",
+                                "villagers whose place becomes urban (in-situ urbanization) in a "
+                                "year of average new city built-up area over the fit window "
+                                "2016-2020, in millions of persons: new built-up area reaches "
+                                "so many villagers, however many live in villages elsewhere; the "
+                                "year's number is this times the year's new built-up area "
                                 "relative to that average (sim/data/urban_land_drivers.csv), "
-                                "raised to reclassification_driver_elasticity. "
-                                + FIT_NOTE, "share"),
+                                "raised to reclassification_driver_elasticity; the default is "
+                                "the 2016-2020 pace of the earlier share-based fit (about 14 M a "
+                                "year). " + FIT_NOTE, "million persons"),
     "reclassification_driver_elasticity": _P(1.0, 0.0, 1.5, "calibrated",
                                              "elasticity of the yearly pace of reclassification to the year's "
                                              "new city built-up area relative to its 2016-2020 mean: 1 "
