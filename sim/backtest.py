@@ -184,6 +184,19 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
             "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean())}
 
 
+def verdict(mae: pd.DataFrame) -> dict[str, dict]:
+    """For each rate, the model's MAE over all horizons against the best naive forecast's (same points)."""
+    out = {}
+    for series in SHARES:
+        if (series, "all") not in mae.index:
+            continue
+        row = mae.loc[(series, "all")]
+        best = min(naive.METHODS, key=lambda m: row[m] if pd.notna(row[m]) else math.inf)
+        out[series] = {"model": float(row["model"]), "best_naive": best, "best_naive_mae": float(row[best]),
+                       "no_worse": bool(row["model"] <= row[best])}
+    return out
+
+
 def summary_markdown(result: dict, *, budget: int, agents: int, replications: int, searches: int = 3) -> str:
     """The MAE table (model and naive forecasts side by side) and the bands' coverage."""
     mae = result["mae"]
@@ -205,7 +218,11 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
     lines += ["", f"Coverage of the p10-p90 bands over the {len(result['bands'])} held-out points: "
                   f"{100 * result['coverage']:.0f} % with the discrepancy term (leave one origin out), "
                   f"{100 * result['coverage_without_discrepancy']:.0f} % from the replications alone "
-                  "(chance and accepted parameters). Nominal: 80 %."]
+                  "(chance and accepted parameters). Nominal: 80 %.", ""]
+    for series, v in verdict(mae).items():
+        lines.append(f"{series}, all horizons: model {v['model']:.3f} against the best naive forecast "
+                     f"({v['best_naive']}) {v['best_naive_mae']:.3f}: "
+                     f"{'no worse' if v['no_worse'] else 'WORSE'}.")
     return "\n".join(lines)
 
 
@@ -236,6 +253,7 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
                             "fit_years": list(o.window.fit_years)} for o in ORIGINS],
                "budget": budget, "searches": searches, "agents": agents, "replications": replications, "seed": seed,
                "coverage": result["coverage"], "coverage_without_discrepancy": result["coverage_without_discrepancy"],
+               "verdict": verdict(result["mae"]),
                "provenance": provenance.manifest()}
     with output.atomic_folder(target, force) as folder:
         output.write_timeseries(folder / "forecasts.csv", result["bands"])

@@ -80,22 +80,25 @@ def test_nbs_subsets_nest(run):
 def test_reclassification_follows_new_built_up_area():
     """The driver is new city built-up area relative to its 2016-2020 mean; with the sourced 2016 and 2020
     values (54,300 and 60,721 km2; the low-confidence 2019 figure is not used) the four years between get
-    equal increments, and 2022's smaller increment (about 1,280 km2, MOHURD) slows the pace as far as the
-    elasticity says: a model with elasticity 1 reclassifies about a quarter fewer people in 2022 than in
-    2021, one with elasticity 0 as many."""
+    equal increments, and 2022's smaller increment (about 1,280 km2, MOHURD; D about 0.74) slows the pace as
+    far as the elasticity says. The number reclassified is the pace times D ^ elasticity, so with common
+    random numbers (same seed; the 2021 driver is 0.98, so the two runs barely differ before 2022) a model
+    with elasticity 1 reclassifies about 0.74 times as many villagers in 2022 as one with elasticity 0.
+    Families drawn together leave some noise in the ratio (nested draws share most of it): +-0.1."""
     drivers = [datasets.reclassification_driver(y, 2.0) for y in range(2017, 2021)]
     assert drivers == pytest.approx([drivers[0]] * 4)
     lo, hi = datasets.DRIVER_REFERENCE_YEARS
     assert np.mean([datasets.reclassification_driver(y, 2.0) for y in range(lo, hi + 1)]) == pytest.approx(1.0)
-    assert datasets.reclassification_driver(2022, 2.0) < 0.8 * datasets.reclassification_driver(2021, 2.0)
+    d2022 = datasets.reclassification_driver(2022, 2.0)
+    assert d2022 < 0.8 * datasets.reclassification_driver(2021, 2.0)
     scenario = load_scenario(SCENARIOS / "status_quo.toml")
-    share = {}
+    reclassified = {}
     for elasticity in (0.0, 1.0):
         s = dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(
             {"reclassification_driver_elasticity": elasticity}))
         ts = UrbanizationModel(s, agents=20_000, seed=5).run().set_index("year")
-        share[elasticity] = ts.loc[2022, "reclassified_in_year"] / ts.loc[2021, "reclassified_in_year"]
-    assert share[1.0] < 0.85 and share[0.0] > 0.85
+        reclassified[elasticity] = ts.loc[2022, "reclassified_in_year"]
+    assert reclassified[1.0] / reclassified[0.0] == pytest.approx(d2022, abs=0.1)
 
 
 def test_pandemic_shocks_are_dated_and_sourced():

@@ -168,3 +168,31 @@ def test_destination_constants_reproduce_the_2020_distribution(status_quo):
     target = m.destination_targets / m.destination_targets.sum()
     np.testing.assert_allclose(predicted, target, atol=1e-6)
     assert float(target @ m.destination_constant) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("start", ["history_2015.toml", "status_quo.toml"])
+def test_reclassification_takes_the_villagers_new_built_up_area_reaches_however_many_live_in_villages(start):
+    """Reclassification counts persons, not a share of all village residents: with the driver's elasticity 0
+    (every year a year of average new built-up area) and no lever, the stage reclassifies
+    ``reclassification_pace`` million villagers whether the villages hold 587 M (2015 state) or 510 M
+    (2020 state). Each village resident's probability is that number over the village residents; families
+    are drawn together (a child at home with its parent shares the parent's draw), which leaves the
+    expected number unchanged but widens its spread: at 20,000 agents (some 70,000 persons each) 8 M is
+    about 115 agents in perhaps 60 families, a relative standard deviation near 13 %; 40 % is three of
+    them."""
+    from sim.scenario import load_scenario
+    from sim.stages import reclassify
+    from tests.conftest import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / start)
+    m = UrbanizationModel(dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(
+        {"reclassification_pace": 8.0, "reclassification_driver_elasticity": 0.0})), agents=20_000, seed=4)
+    stage = run_until(m, "reclassify")
+    p = m.people
+    village = (p.view("alive") & (p.view("location") == ORIGIN) & (p.view("hukou") == RURAL)).copy()
+    residents = village.sum() * m.persons_per_agent
+    assert m.levers.reclassification_factor == 1.0
+    assert reclassify.yearly_rate(m, residents) * residents == pytest.approx(8.0e6)  # the rule itself
+    stage.run(m)
+    moved = (p.view("moved_year") == m.year) & p.view("in_situ") & village
+    assert moved.sum() * m.persons_per_agent == pytest.approx(8.0e6, rel=0.4)
