@@ -27,6 +27,17 @@ def test_rmse_by_horizon_is_the_table_then_grows_as_a_random_walk(errors):
     assert model_error.rmse("gap_pp", 1) == pytest.approx(math.hypot(0.2, 0.1))
 
 
+def test_rmse_never_shrinks_with_the_horizon(monkeypatch):
+    """A longer horizon measured on one origin with a small miss (the hukou rate's 0.07 and 0.03 at 4 and 5
+    years, after 0.29 at 3) does not make the 5-year band narrower than the 3-year one: the running maximum,
+    then sqrt growth from it."""
+    monkeypatch.setattr(model_error, "_table", lambda: {"hukou_urbanization_pct": {1: 0.08, 2: 0.26, 3: 0.29,
+                                                                                    4: 0.07, 5: 0.03}})
+    got = [model_error.rmse("hukou_urbanization_pct", h) for h in range(1, 6)]
+    assert got == [0.08, 0.26, 0.29, 0.29, 0.29]
+    assert model_error.rmse("hukou_urbanization_pct", 10) == pytest.approx(0.29 * math.sqrt(2))
+
+
 def test_model_band_contains_the_replication_band_and_equals_it_at_the_start(errors):
     years = np.arange(2020, 2026)
     table = pd.DataFrame({"year": years})
