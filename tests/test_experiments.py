@@ -75,7 +75,11 @@ def test_uncalibrated_runs_the_defaults(default_and_uncalibrated):
 def test_another_calibration_file_changes_the_run(default_and_uncalibrated, tmp_path):
     default, _ = default_and_uncalibrated
     other = tmp_path / "other.toml"
-    other.write_text(CALIBRATION_FILE.read_text().replace("settle_intercept = -3.3", "settle_intercept = -2.3"))
+    text = CALIBRATION_FILE.read_text()
+    changed = re.sub(r"(\[best\][^\[]*?settle_intercept = )([-0-9.e]+)",
+                     lambda m: f"{m.group(1)}{float(m.group(2)) + 1.0!r}", text, count=1)
+    assert changed != text  # the best fit's settle_intercept, one logit higher
+    other.write_text(changed)
     out = tmp_path / "other"
     assert main(["run", str(STATUS_QUO), "--agents", "3000", "--calibration", str(other), "--out", str(out)]) == 0
     summary = _summary(out)
