@@ -27,6 +27,18 @@ def calibrated_scenario(path):
     return apply_calibration(load_scenario(path), load_calibration())
 
 
+def shifted_calibration_text(delta: float = 1.0) -> str:
+    """The committed calibration file with its best ``settle_intercept`` raised by ``delta`` logit (another,
+    valid calibration file that changes a run)."""
+    from sim.calibration import CALIBRATION_FILE
+
+    text = CALIBRATION_FILE.read_text()
+    changed = re.sub(r"(\[best\][^\[]*?settle_intercept = )([-0-9.e]+)",
+                     lambda m: f"{m.group(1)}{float(m.group(2)) + delta!r}", text, count=1)
+    assert changed != text
+    return changed
+
+
 @pytest.fixture(scope="session")
 def status_quo():
     return calibrated_scenario(SCENARIOS / "status_quo.toml")

@@ -14,7 +14,7 @@ from sim.cli import main
 from sim.output import MARKER
 from sim.parameters import PARAMETERS
 from sim.sensitivity import RANGES
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, shifted_calibration_text
 
 STATUS_QUO = SCENARIOS / "status_quo.toml"
 MANIFEST_KEYS = {"command_line", "package_versions", "git_commit", "seeds", "scenarios", "overrides", "calibration",
@@ -75,11 +75,7 @@ def test_uncalibrated_runs_the_defaults(default_and_uncalibrated):
 def test_another_calibration_file_changes_the_run(default_and_uncalibrated, tmp_path):
     default, _ = default_and_uncalibrated
     other = tmp_path / "other.toml"
-    text = CALIBRATION_FILE.read_text()
-    changed = re.sub(r"(\[best\][^\[]*?settle_intercept = )([-0-9.e]+)",
-                     lambda m: f"{m.group(1)}{float(m.group(2)) + 1.0!r}", text, count=1)
-    assert changed != text  # the best fit's settle_intercept, one logit higher
-    other.write_text(changed)
+    other.write_text(shifted_calibration_text())  # the best fit's settle_intercept, one logit higher
     out = tmp_path / "other"
     assert main(["run", str(STATUS_QUO), "--agents", "3000", "--calibration", str(other), "--out", str(out)]) == 0
     summary = _summary(out)

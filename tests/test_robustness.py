@@ -156,14 +156,14 @@ def test_unreachable_scheduler_is_bad_input(tmp_path, capsys):
 
 def test_reproduce_uses_the_recorded_parameters_not_the_current_calibration(tmp_path, capsys):
     """A run that drew calibrated parameters reproduces with another calibration file given."""
-    from sim.calibration import CALIBRATION_FILE
+    from tests.conftest import shifted_calibration_text
 
     out = tmp_path / "drawn"
     assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "2", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["draw_parameters"] and len(summary["parameters_by_seed"]) == 2
     shifted = tmp_path / "shifted.toml"
-    shifted.write_text(CALIBRATION_FILE.read_text().replace("settle_intercept = -3.3", "settle_intercept = -2.3"))
+    shifted.write_text(shifted_calibration_text())
     assert main(["reproduce", str(out / "summary.json"), "--calibration", str(shifted)]) == 0
     printed = capsys.readouterr().out
     assert "the calibration file changed since the run" in printed and "reproduced" in printed
