@@ -35,9 +35,8 @@ def mean_flows() -> dict[str, float]:
         for column in window.columns:
             if column.endswith("_in_year"):
                 totals[column] = totals.get(column, 0.0) + float(window[column].sum()) / len(SEEDS)
-        for column in ("urban_residents", "urban_hukou_population"):
-            totals[column + "_change"] = totals.get(column + "_change", 0.0) + float(
-                ts.loc[YEARS[-1], column] - ts.loc[YEARS[0] - 1, column]) / len(SEEDS)
+        totals["urban_residents_change"] = totals.get("urban_residents_change", 0.0) + float(
+            ts.loc[YEARS[-1], "urban_residents"] - ts.loc[YEARS[0] - 1, "urban_residents"]) / len(SEEDS)
     return totals
 
 

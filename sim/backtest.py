@@ -184,6 +184,11 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
             "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean())}
 
 
+def _best_naive(row: pd.Series) -> str:
+    """The naive method with the smallest error in ``row`` (a row of ``mae_table``; missing ones never win)."""
+    return min(naive.METHODS, key=lambda m: row[m] if pd.notna(row[m]) else math.inf)
+
+
 def verdict(mae: pd.DataFrame) -> dict[str, dict]:
     """For each rate, the model's MAE over all horizons against the best naive forecast's (same points)."""
     out = {}
@@ -191,7 +196,7 @@ def verdict(mae: pd.DataFrame) -> dict[str, dict]:
         if (series, "all") not in mae.index:
             continue
         row = mae.loc[(series, "all")]
-        best = min(naive.METHODS, key=lambda m: row[m] if pd.notna(row[m]) else math.inf)
+        best = _best_naive(row)
         out[series] = {"model": float(row["model"]), "best_naive": best, "best_naive_mae": float(row[best]),
                        "no_worse": bool(row["model"] <= row[best])}
     return out
@@ -211,7 +216,7 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
     for (series, horizon), row in mae.iterrows():
         digits = 3 if series in SHARES else 0
         cells = [f"{row[m]:,.{digits}f}" if pd.notna(row[m]) else "n/a" for m in ("model", *naive.METHODS)]
-        best = min(naive.METHODS, key=lambda m: row[m] if pd.notna(row[m]) else math.inf)
+        best = _best_naive(row)
         if pd.notna(row["model"]) and row["model"] <= row[best]:
             cells[0] = f"**{cells[0]}**"
         lines.append(f"| {series} | {horizon} | " + " | ".join(cells) + " |")

@@ -14,9 +14,10 @@ where ``h`` is the number of years since the run's start and
 ``sd_replications`` is the replications' p10-p90 half-width over 1.28.
 ``rmse(h)`` is the largest error measured at horizons up to ``h`` (a forecast
 does not get surer as it reaches further); beyond the longest horizon
-measured it grows as the square root of the horizon (a random walk's). The gap's error is the root sum of squares of the
-two rates' (their hindcast errors are taken as independent, which overstates
-it when both rates are off in the same direction).
+measured it grows as the square root of the horizon (a random walk's). The
+gap's error is the root sum of squares of the two rates' (their hindcast
+errors are taken as independent, which overstates it when both rates are off
+in the same direction).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 
 from sim import ensemble, output, runs
 from sim.cli import main
-from tests.conftest import PROJECT, SCENARIOS, without_progress
+from tests.conftest import PROJECT, SCENARIOS, shifted_calibration_text, without_progress
 
 STATUS_QUO = SCENARIOS / "status_quo.toml"
 
@@ -156,8 +156,6 @@ def test_unreachable_scheduler_is_bad_input(tmp_path, capsys):
 
 def test_reproduce_uses_the_recorded_parameters_not_the_current_calibration(tmp_path, capsys):
     """A run that drew calibrated parameters reproduces with another calibration file given."""
-    from tests.conftest import shifted_calibration_text
-
     out = tmp_path / "drawn"
     assert main(["run", str(STATUS_QUO), "--agents", "3000", "--replications", "2", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())

@@ -14,9 +14,11 @@ import pytest
 
 from sim import destinations, outputs
 from sim.model import UrbanizationModel
+from sim.scenario import load_scenario
 from sim.settlement import CONDITIONS, OPEN, POINTS
-from sim.stages import YEAR
+from sim.stages import YEAR, reclassify
 from sim.state import ORIGIN, RURAL, URBAN
+from tests.conftest import SCENARIOS
 
 AGENTS = 8_000
 
@@ -180,10 +182,6 @@ def test_reclassification_takes_the_villagers_new_built_up_area_reaches_however_
     expected number unchanged but widens its spread: at 20,000 agents (some 70,000 persons each) 8 M is
     about 115 agents in perhaps 60 families, a relative standard deviation near 13 %; 40 % is three of
     them."""
-    from sim.scenario import load_scenario
-    from sim.stages import reclassify
-    from tests.conftest import SCENARIOS
-
     scenario = load_scenario(SCENARIOS / start)
     m = UrbanizationModel(dataclasses.replace(scenario, parameters=scenario.parameters.with_overrides(
         {"reclassification_pace": 8.0, "reclassification_driver_elasticity": 0.0})), agents=20_000, seed=4)
