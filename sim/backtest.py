@@ -63,10 +63,35 @@ def calibration_seeds(seed: int, searches: int) -> list[int]:
     return [seed, *(int(s) % 2**31 for s in np.random.SeedSequence(seed).generate_state(searches - 1))]
 
 
+def parameter_table(origin: Origin, fits: list, seeds: list[int]) -> pd.DataFrame:
+    """What each search of an origin's window fitted, and what the pooled accepted set spans.
+
+    One row per parameter and search (``search`` = its seed; ``best`` its best vector's value, ``loss`` its
+    best loss, ``accepted`` how many vectors it accepted) and one per parameter with ``search`` = "pooled"
+    (the p10, median and p90 of the union of the accepted sets, which the replications draw from). This is
+    where a forecast's disagreement between seeds can be traced to the mechanism mix each search chose.
+    """
+    rows = []
+    for fit, s in zip(fits, seeds):
+        rows += [{"origin": origin.name, "search": str(s), "parameter": name, "best": float(value),
+                  "loss": float(fit.best_loss), "accepted": len(fit.accepted)} for name, value in fit.best.items()]
+    pooled = [v for fit in fits for v, _ in fit.accepted]
+    for name in (fits[0].best if fits else {}):
+        values = np.array([float(v[name]) for v in pooled if name in v])
+        if values.size:
+            lo, med, hi = np.percentile(values, [10, 50, 90])
+            rows.append({"origin": origin.name, "search": "pooled", "parameter": name, "p10": lo, "median": med,
+                         "p90": hi, "accepted": int(values.size)})
+    return pd.DataFrame(rows, columns=["origin", "search", "parameter", "best", "loss", "accepted", "p10", "median",
+                                       "p90"])
+
+
 def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, seed: int, searches: int = 1,
-             workers: int | None = None, scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The model's forecasts from one origin (one row per series and forecast year: median, p10, p90) and
-    its calibration's fit over the window (simulated against observed, every target).
+             workers: int | None = None, scheduler: str | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The model's forecasts from one origin (one row per series and forecast year: median, p10, p90), its
+    calibration's fit over the window (simulated against observed, every target) and the fitted parameters
+    of every search (``parameter_table``).
 
     The window is calibrated by ``searches`` independent searches of ``budget`` trials each (seeds from
     ``calibration_seeds``). A window of two to five years cannot tell apart mechanism mixes that fit it
@@ -74,8 +99,9 @@ def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, see
     the union of every search's accepted set, so that the forecast averages over the mixes the data
     accept and the bands carry their disagreement. The fit reported is the best search's.
     """
+    search_seeds = calibration_seeds(seed, searches)
     fits = [calibrate(budget, s, agents, seeds_per_trial=1, workers=workers, scheduler=scheduler,
-                      window=origin.window) for s in calibration_seeds(seed, searches)]
+                      window=origin.window) for s in search_seeds]
     fit = min(fits, key=lambda f: f.best_loss)
     pooled = tuple(v for f in fits for v, _ in f.accepted)
     calibration = Calibration(best=fit.best, accepted=pooled, sha256="", path="")
@@ -92,7 +118,8 @@ def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, see
             rows.append({"origin": origin.name, "series": series, "year": year,
                          "horizon": year - origin.window.fit_years[-1], "median": med, "p10": lo, "p90": hi,
                          "fit_loss": fit.best_loss})
-    return pd.DataFrame(rows), fit_table(fit.best_series, origin.window).assign(origin=origin.name)
+    return (pd.DataFrame(rows), fit_table(fit.best_series, origin.window).assign(origin=origin.name),
+            parameter_table(origin, fits, search_seeds))
 
 
 def naive_forecasts(origin: Origin) -> pd.DataFrame:
@@ -174,12 +201,13 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
     """Every origin's hindcast and naive forecasts, scored; a dict of tables (see ``score``)."""
     runs = [hindcast(o, budget=budget, agents=agents, replications=replications, seed=seed, searches=searches,
                      workers=workers, scheduler=scheduler) for o in origins]
-    model = pd.concat([forecasts for forecasts, _ in runs], ignore_index=True)
-    fits = pd.concat([fit for _, fit in runs], ignore_index=True)
+    model = pd.concat([forecasts for forecasts, _, _ in runs], ignore_index=True)
+    fits = pd.concat([fit for _, fit, _ in runs], ignore_index=True)
+    parameters = pd.concat([p for _, _, p in runs], ignore_index=True)
     benchmarks = pd.concat([naive_forecasts(o) for o in origins], ignore_index=True)
     errors, bands = score(model, benchmarks)
     fair = comparable(errors)
-    return {"model": model, "fits": fits, "benchmarks": benchmarks, "errors": errors, "bands": bands,
+    return {"model": model, "fits": fits, "parameters": parameters, "benchmarks": benchmarks, "errors": errors, "bands": bands,
             "mae": mae_table(fair), "coverage": float(bands["covered"].mean()),
             "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean())}
 
@@ -235,7 +263,7 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
             searches: int = 3, workers: int | None = None, scheduler: str | None = None, out=None, force: bool = False,
             install: bool = False, command_line=()) -> str:
     """``run_sim.py backtest``: write forecasts.csv, errors.csv, mae.csv, fits.csv (each origin's calibration
-    fit), forecast_errors.csv (the model's hindcast error by horizon, ``sim.model_error``), summary.md,
+    fit), parameters.csv (what each search fitted, ``parameter_table``), forecast_errors.csv (the model's hindcast error by horizon, ``sim.model_error``), summary.md,
     summary.json and backtest.png; with ``install``, also install forecast_errors.csv as the one the runs'
     bands use."""
     from pathlib import Path
@@ -265,6 +293,7 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
         output.write_timeseries(folder / "errors.csv", result["errors"])
         output.write_timeseries(folder / "mae.csv", result["mae"].reset_index())
         output.write_timeseries(folder / "fits.csv", result["fits"])
+        output.write_timeseries(folder / "parameters.csv", result["parameters"])
         (folder / "summary.md").write_text(text + "\n", encoding="utf-8")
         output.write_json(folder / "summary.json", summary)
         plots.plot_backtest(result["bands"], result["benchmarks"], folder / "backtest.png")

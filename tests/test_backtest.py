@@ -60,7 +60,7 @@ def test_backtest_command_writes_every_table_and_forecasts_only_after_each_windo
     assert main(["backtest", "--budget", "4", "--searches", "1", "--agents", "3000", "--replications", "2",
                  "--workers", "1", "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} >= {"forecasts.csv", "errors.csv", "mae.csv", "fits.csv", "summary.md",
-                                                "summary.json", "backtest.png"}
+                                                "summary.json", "backtest.png", "parameters.csv"}
     forecasts = pd.read_csv(out / "forecasts.csv")
     for origin in backtest.ORIGINS:
         years = set(forecasts.loc[forecasts["origin"] == origin.name, "year"])
@@ -68,6 +68,12 @@ def test_backtest_command_writes_every_table_and_forecasts_only_after_each_windo
     errors = pd.read_csv(out / "errors.csv")
     np.testing.assert_allclose(errors["error"], errors["forecast"] - errors["observed"])
     assert errors["year"].max() == 2020
+    parameters = pd.read_csv(out / "parameters.csv")  # one search per origin: its best and the pooled span
+    from sim.calibration import FITTED
+    for origin in backtest.ORIGINS:
+        rows = parameters[parameters["origin"] == origin.name]
+        assert set(rows["search"].astype(str)) == {"2010", "pooled"}
+        assert set(rows["parameter"]) <= set(FITTED) and "settle_intercept" in set(rows["parameter"])
 
 
 def test_calibration_searches_have_distinct_reproducible_seeds():
@@ -115,3 +121,19 @@ def test_hindcasts_at_the_defaults_are_no_worse_than_the_best_naive_forecast():
     assert set(verdict) == set(backtest.SHARES)
     for series, v in verdict.items():
         assert v["no_worse"], f"{series}: model {v['model']:.3f} > {v['best_naive']} {v['best_naive_mae']:.3f}"
+
+
+def test_parameter_table_gives_each_search_best_and_the_pooled_span():
+    """Two searches of a window: search 5 accepted x = 1, 2, 3 (best 2), search 9 accepted x = 4 (best 4).
+    Each search gets a row with its best; the pooled row spans the four accepted values, so its median is
+    2.5 and its p10 and p90 are numpy's linear percentiles of 1, 2, 3, 4: 1.3 and 3.7."""
+    from types import SimpleNamespace
+
+    a = SimpleNamespace(best={"x": 2.0}, best_loss=1.0, accepted=[({"x": v}, 0.0) for v in (1.0, 2.0, 3.0)])
+    b = SimpleNamespace(best={"x": 4.0}, best_loss=3.0, accepted=[({"x": 4.0}, 0.0)])
+    table = backtest.parameter_table(backtest.ORIGINS[0], [a, b], [5, 9]).set_index("search")
+    assert table.loc["5", "best"] == 2.0 and table.loc["9", "best"] == 4.0
+    assert table.loc["9", "loss"] == 3.0 and table.loc["5", "accepted"] == 3
+    pooled = table.loc["pooled"]
+    assert (pooled["p10"], pooled["median"], pooled["p90"]) == pytest.approx((1.3, 2.5, 3.7))
+    assert pooled["accepted"] == 4
