@@ -80,6 +80,22 @@ def _wait_up_to_date(page, measures_on: int) -> None:
     assert status.inner_text().startswith(f"{measures_on} of 24 measures on")
 
 
+def _rates_chart_image(page, attempts: int = 10) -> bytes:
+    """A screenshot of the rates chart. Solara may replace the chart's element with an identical one after
+    the status says "up to date" (a late re-render, slow on a busy machine); a screenshot taken across that
+    replacement fails with "not attached to the DOM", so it is taken again from the new element."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            return page.locator(".vega-embed").first.screenshot(timeout=WAIT_MS)
+        except Error as error:
+            if "not attached" not in str(error) or attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(500)
+    raise AssertionError("unreachable")
+
+
 def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(sync_playwright, dashboard_url,
                                                                                tmp_path):
     with sync_playwright() as playwright:
@@ -101,8 +117,7 @@ def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(s
             assert set(before) == {"resident", "hukou", "gap"}
             assert before["resident"][0] > 63.89 and before["resident"][1] > 63.89
             assert before["hukou"][0] > 45.40 and before["hukou"][1] > 45.40
-            rates_chart = page.locator(".vega-embed").first
-            image_before = rates_chart.screenshot()
+            image_before = _rates_chart_image(page)
             page.screenshot(path=str(tmp_path / "dashboard.png"))
             if os.environ.get("URBSIM_DASHBOARD_SCREENSHOT"):
                 shutil.copyfile(tmp_path / "dashboard.png", os.environ["URBSIM_DASHBOARD_SCREENSHOT"])
@@ -117,7 +132,7 @@ def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(s
             assert not switch.is_checked()
             page.wait_for_timeout(1000)  # the browser draws the new charts after the model arrives
             after = _summary(page)
-            image_after = page.locator(".vega-embed").first.screenshot()
+            image_after = _rates_chart_image(page)
             page.screenshot(path=str(tmp_path / "dashboard_measure_off.png"))
 
             # SolaraViz's own buttons: Reset goes back to the file's settings at 2020, Step adds a year
