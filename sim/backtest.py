@@ -75,13 +75,11 @@ def parameter_table(origin: Origin, fits: list, seeds: list[int]) -> pd.DataFram
     for fit, s in zip(fits, seeds):
         rows += [{"origin": origin.name, "search": str(s), "parameter": name, "best": float(value),
                   "loss": float(fit.best_loss), "accepted": len(fit.accepted)} for name, value in fit.best.items()]
-    pooled = [v for fit in fits for v, _ in fit.accepted]
-    for name in (fits[0].best if fits else {}):
-        values = np.array([float(v[name]) for v in pooled if name in v])
-        if values.size:
-            lo, med, hi = np.percentile(values, [10, 50, 90])
-            rows.append({"origin": origin.name, "search": "pooled", "parameter": name, "p10": lo, "median": med,
-                         "p90": hi, "accepted": int(values.size)})
+    names = list(fits[0].best)  # every search of a window fits the same parameters
+    pooled = np.array([[v[name] for name in names] for fit in fits for v, _ in fit.accepted], dtype=float)
+    for name, lo, med, hi in zip(names, *np.percentile(pooled, [10, 50, 90], axis=0)):
+        rows.append({"origin": origin.name, "search": "pooled", "parameter": name, "p10": lo, "median": med,
+                     "p90": hi, "accepted": len(pooled)})
     return pd.DataFrame(rows, columns=["origin", "search", "parameter", "best", "loss", "accepted", "p10", "median",
                                        "p90"])
 
@@ -207,14 +205,19 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
     benchmarks = pd.concat([naive_forecasts(o) for o in origins], ignore_index=True)
     errors, bands = score(model, benchmarks)
     fair = comparable(errors)
-    return {"model": model, "fits": fits, "parameters": parameters, "benchmarks": benchmarks, "errors": errors, "bands": bands,
-            "mae": mae_table(fair), "coverage": float(bands["covered"].mean()),
+    return {"model": model, "fits": fits, "parameters": parameters, "benchmarks": benchmarks, "errors": errors,
+            "bands": bands, "mae": mae_table(fair), "coverage": float(bands["covered"].mean()),
             "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean())}
 
 
 def _best_naive(row: pd.Series) -> str:
     """The naive method with the smallest error in ``row`` (a row of ``mae_table``; missing ones never win)."""
     return min(naive.METHODS, key=lambda m: row[m] if pd.notna(row[m]) else math.inf)
+
+
+def _no_worse(row: pd.Series) -> bool:
+    """Whether the model's error in ``row`` is at most the best naive method's (a missing model error is not)."""
+    return bool(pd.notna(row["model"]) and row["model"] <= row[_best_naive(row)])
 
 
 def verdict(mae: pd.DataFrame) -> dict[str, dict]:
@@ -226,7 +229,7 @@ def verdict(mae: pd.DataFrame) -> dict[str, dict]:
         row = mae.loc[(series, "all")]
         best = _best_naive(row)
         out[series] = {"model": float(row["model"]), "best_naive": best, "best_naive_mae": float(row[best]),
-                       "no_worse": bool(row["model"] <= row[best])}
+                       "no_worse": _no_worse(row)}
     return out
 
 
@@ -244,8 +247,7 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
     for (series, horizon), row in mae.iterrows():
         digits = 3 if series in SHARES else 0
         cells = [f"{row[m]:,.{digits}f}" if pd.notna(row[m]) else "n/a" for m in ("model", *naive.METHODS)]
-        best = _best_naive(row)
-        if pd.notna(row["model"]) and row["model"] <= row[best]:
+        if _no_worse(row):
             cells[0] = f"**{cells[0]}**"
         lines.append(f"| {series} | {horizon} | " + " | ".join(cells) + " |")
     lines += ["", f"Coverage of the p10-p90 bands over the {len(result['bands'])} held-out points: "
@@ -263,9 +265,9 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
             searches: int = 3, workers: int | None = None, scheduler: str | None = None, out=None, force: bool = False,
             install: bool = False, command_line=()) -> str:
     """``run_sim.py backtest``: write forecasts.csv, errors.csv, mae.csv, fits.csv (each origin's calibration
-    fit), parameters.csv (what each search fitted, ``parameter_table``), forecast_errors.csv (the model's hindcast error by horizon, ``sim.model_error``), summary.md,
-    summary.json and backtest.png; with ``install``, also install forecast_errors.csv as the one the runs'
-    bands use."""
+    fit), parameters.csv (what each search fitted, ``parameter_table``), forecast_errors.csv (the model's
+    hindcast error by horizon, ``sim.model_error``), summary.md, summary.json and backtest.png; with
+    ``install``, also install forecast_errors.csv as the one the runs' bands use."""
     from pathlib import Path
 
     from sim import model_error, output, plots
