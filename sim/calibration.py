@@ -56,6 +56,7 @@ HISTORY = DEFAULT_WINDOW.history
 FITTED = {
     "leave_intercept": (-8.5, -4.0),
     "settle_intercept": (-4.5, -1.5),
+    "proof_barrier_no_record_factor": (1.0, 3.3),  # 3.3 x the 2020 barrier 0.3 holds back everyone without a record
     "return_intercept": (-7.0, -4.0),
     "reclassification_pace": (1.5, 25.0),  # million persons a year
     "reclassified_hukou_share": (0.05, 0.7),

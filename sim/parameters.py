@@ -92,6 +92,15 @@ _SPECS: dict[str, ParameterSpec] = {
                                          "the income a worker forgoes by leaving", "ratio"),
     # --- settle (hukou conversion) --------------------------------------------
     "settle_intercept": _P(-2.93, -10.0, 5.0, "calibrated", FIT_NOTE, "logit"),
+    "proof_barrier_no_record_factor": _P(2.0, 1.0, 3.3, "calibrated",
+                                         "how many times as often a city's practical proofs hold "
+                                         "back an applicant with no insurance record in the city: "
+                                         "without a record there is no proof of a stable job "
+                                         "(labour contract), the proof most migrants in informal "
+                                         "work lack; 1 treats all applicants alike. Identified by "
+                                         "the hukou path when cities open to applicants without "
+                                         "insurance years (0.5-1 M cities in 2016, 1-3 M in 2019). "
+                                         + FIT_NOTE, "ratio"),
     "settle_land_coef": _P(-1.0, -5.0, 0.0, "study",
                            "holding contracted land or a homestead lowers willingness "
                            "to convert, not to stay (CMDS 2017, Zhang & Li 2021); about "

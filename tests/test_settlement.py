@@ -88,3 +88,32 @@ def test_land_exit_takes_land_from_town_residents_only_when_on():
     _, exits = _settlements_2021(lambda lev: setattr(lev, "land_exit_rate", 0.5))
     assert exits > 0
     assert exits > none_exit + 10
+
+
+def test_proofs_hold_back_applicants_without_an_insurance_record_factor_times_as_often():
+    """Expectation from the rule (sim/stages/settle.py): among candidates who meet an open city's written
+    rule, the persistent uniform draw holds back a share b = 0.2 of those with an insurance record in the
+    city and min(1, 0.2 x factor) of those without. The draw is independent of insurance, so each group's
+    held-back share is a binomial proportion; the tolerance 0.08 is over 4 standard errors for the few
+    hundred candidates per group that 5,000 agents give (checked by the size asserts)."""
+    from sim.model import UrbanizationModel
+    from sim.scenario import load_scenario
+    from sim.settlement import OPEN
+    from tests.conftest import SCENARIOS
+
+    for factor in (1.0, 3.0):
+        model = UrbanizationModel(load_scenario(SCENARIOS / "status_quo.toml"), seed=7, agents=5000)
+        model.params["proof_barrier_no_record_factor"] = factor
+        model.baseline.practical_barrier[:] = 0.2
+        model.baseline.practical_barrier_nonlocal[:] = 0.0
+        model.baseline.registration_share[:] = 0.0
+        model.step()
+        rec = model.tally.settle
+        city = model.people.location[rec.rows]
+        in_open = (model.levers.rules.kind[city] == OPEN) & (rec.unmet < 0)
+        record = model.people.insurance_years[rec.rows] > 0
+        for has_record, expected in ((True, 0.2), (False, min(1.0, 0.2 * factor))):
+            group = in_open & (record == has_record)
+            assert group.sum() >= 150
+            held_back = 1.0 - rec.eligible[group].mean()
+            assert abs(held_back - expected) < 0.08, (factor, has_record, held_back)

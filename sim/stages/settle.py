@@ -4,9 +4,11 @@ Candidates: rural-hukou adults in towns who did not move this year. Eligible
 are those who meet their city's rule (``sim.settlement.eligible``: open,
 conditions on residence and insurance years, or a points threshold) and are
 not held back by the city's practical proofs (``practical_barrier``, plus
-``practical_barrier_nonlocal`` for applicants from another region; open and
-conditions cities only, a persistent draw per person: the same people stay
-blocked until the barrier falls below their draw), or who have lived there
+``practical_barrier_nonlocal`` for applicants from another region, times
+``proof_barrier_no_record_factor`` for applicants with no insurance record in
+the city, who lack the proof of a stable job; open and conditions cities only,
+a persistent draw per person: the same people stay blocked until the barrier
+falls below their draw), or who have lived there
 long enough where the residence-registration trial reaches them (a persistent
 draw per person: the same people stay registered; registering where one
 lives replaces the housing proof, so no practical barrier applies).
@@ -58,6 +60,7 @@ def run(m) -> None:
     ok = unmet < 0
     barrier = lev.practical_barrier[city] + np.where(p.origin[rows] != m.cities.region[city],
                                                      lev.practical_barrier_nonlocal[city], 0.0)
+    barrier = barrier * np.where(insurance > 0, 1.0, prm["proof_barrier_no_record_factor"])
     u_bar = m.streams.uniform_at("practical_barrier", 0, rows)  # persistent: the same draw every year
     ok = ok & ((lev.rules.kind[city] == POINTS) | (u_bar >= barrier))
     u_reg = m.streams.uniform_at("registration", 0, rows)  # persistent: the same draw every year
