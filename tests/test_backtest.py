@@ -89,7 +89,7 @@ def test_a_hindcast_draws_from_every_search_accepted_set(monkeypatch):
 
     calls = []
 
-    def fake_calibrate(budget, seed, agents, **kwargs):
+    def fake_search(window, budget, seed, agents, **kwargs):
         calls.append(seed)
         return SimpleNamespace(best={"x": seed}, best_loss=float(seed % 7), accepted=[({"x": seed}, 0.0)],
                                best_series=None)
@@ -100,7 +100,7 @@ def test_a_hindcast_draws_from_every_search_accepted_set(monkeypatch):
         seen["accepted"] = calibration.accepted
         raise StopIteration  # stop before running the model: only the pooling is under test
 
-    monkeypatch.setattr(backtest, "calibrate", fake_calibrate)
+    monkeypatch.setattr(backtest, "search", fake_search)
     monkeypatch.setattr(backtest.ensemble, "replication_specs", fake_specs)
     with pytest.raises(StopIteration):
         backtest.hindcast(backtest.ORIGINS[1], budget=2, agents=1000, replications=2, seed=5, searches=2)
@@ -137,3 +137,31 @@ def test_parameter_table_gives_each_search_best_and_the_pooled_span():
     pooled = table.loc["pooled"]
     assert (pooled["p10"], pooled["median"], pooled["p90"]) == pytest.approx((1.3, 2.5, 3.7))
     assert pooled["accepted"] == 4
+
+
+def test_a_search_refines_its_global_stage_locally_and_accepts_from_both(monkeypatch):
+    """search() spends half the budget on a global TPE search and half on a CMA-ES refinement started from the
+    first stage's best, with the same seed. Stage one's trials have losses 10, 12 and 40 (best 10), stage two's
+    5, 7 and 30 (best 5): the result is stage two's best, and the accepted set is every trial of either stage
+    within the chi-square bound of 5 (chi2 0.90 quantile with as many degrees of freedom as fitted parameters,
+    13 or more: at least 19.8, so 5, 7, 10 and 12 are in, 30 and 40 are out)."""
+    from scipy import stats
+
+    from sim.calibration import ACCEPT_QUANTILE, CalibrationResult, fitted_for
+
+    window = backtest.ORIGINS[1].window
+    calls = []
+
+    def fake_calibrate(budget, seed, agents, start=None, **kwargs):
+        calls.append((budget, seed, start))
+        losses = (10.0, 12.0, 40.0) if start is None else (5.0, 7.0, 30.0)
+        trials = [({"x": loss}, loss) for loss in losses]
+        return CalibrationResult({"x": losses[0]}, losses[0], {}, trials[:1], trials, seed, budget, agents, [1],
+                                 None, window, "TPE" if start is None else "CMA-ES")
+
+    monkeypatch.setattr(backtest, "calibrate", fake_calibrate)
+    result = backtest.search(window, 80, 7, 1000)
+    assert calls == [(40, 7, None), (40, 7, {"x": 10.0})]
+    assert result.best == {"x": 5.0} and result.best_loss == 5.0 and result.budget == 80
+    assert 5.0 + stats.chi2.ppf(ACCEPT_QUANTILE, len(fitted_for(window))) > 12.0
+    assert [loss for _, loss in result.accepted] == [5.0, 7.0, 10.0, 12.0]
