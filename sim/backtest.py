@@ -221,7 +221,7 @@ def comparable(errors: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 12, seed: int = 2010,
-                 searches: int = 3, workers: int | None = None, scheduler: str | None = None,
+                 searches: int = 6, workers: int | None = None, scheduler: str | None = None,
                  origins: tuple[Origin, ...] = ORIGINS) -> dict:
     """Every origin's hindcast and naive forecasts, scored; a dict of tables (see ``score``)."""
     runs = [hindcast(o, budget=budget, agents=agents, replications=replications, seed=seed, searches=searches,

@@ -247,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     back = sub.add_parser("backtest", help="hindcasts from origins before 2020 against naive forecasts")
     back.add_argument("--budget", type=_positive_int, default=80,
                       help="trials of each calibration search (default 80)")
-    back.add_argument("--searches", type=_positive_int, default=3,
-                      help="independent calibration searches per origin, their accepted sets pooled (default 3)")
+    back.add_argument("--searches", type=_positive_int, default=6,
+                      help="independent calibration searches per origin, their accepted sets pooled (default 6)")
     back.add_argument("--install", action="store_true",
                       help="install the hindcast errors by horizon (forecast_errors.csv) as the ones the runs' "
                            "model-error bands use (sim/data/forecast_errors.csv)")
