@@ -75,7 +75,7 @@ def test_uncalibrated_runs_the_defaults(default_and_uncalibrated):
 def test_another_calibration_file_changes_the_run(default_and_uncalibrated, tmp_path):
     default, _ = default_and_uncalibrated
     other = tmp_path / "other.toml"
-    other.write_text(shifted_calibration_text())  # the best fit's settle_intercept, one logit higher
+    other.write_text(shifted_calibration_text())  # the best fit's settle_intercept, one logit lower
     out = tmp_path / "other"
     assert main(["run", str(STATUS_QUO), "--agents", "3000", "--calibration", str(other), "--out", str(out)]) == 0
     summary = _summary(out)
