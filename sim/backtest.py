@@ -23,12 +23,13 @@ The coverage of the p10-p90 bands over every held-out point is reported.
 
 from __future__ import annotations
 
-import math
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim import ensemble, naive
 from sim.calibration import ACCEPT_QUANTILE, Calibration, calibrate, fitted_for
@@ -69,7 +70,7 @@ def search(window: Window, budget: int, seed: int, agents: int, workers: int | N
     """One calibration search of a window in two stages of half the budget each: a global TPE search over the
     whole ranges, then a local CMA-ES refinement from its best (as ``calibrate --start-from`` refines).
 
-    A global search of 40-80 trials in 13-15 dimensions stops far from the optimum, by a different distance
+    A global search of 40-80 trials in 14 dimensions stops far from the optimum, by a different distance
     in each search (best losses of 51 and 127 in two searches of the same window), and each search's
     accepted set is measured from its own best: a poorly converged search then pools poor fits into the
     forecast. The refinement brings each search near a local optimum. The accepted set is every trial of
@@ -82,8 +83,6 @@ def search(window: Window, budget: int, seed: int, agents: int, workers: int | N
     second = calibrate(budget - budget // 2, seed, agents, seeds_per_trial=1, workers=workers,
                        scheduler=scheduler, window=window, start=first.best)
     better = second if second.best_loss <= first.best_loss else first
-    from scipy import stats
-
     bound = better.best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(fitted_for(window)))
     trials = first.trials + second.trials
     accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])

@@ -96,6 +96,19 @@ def _rates_chart_image(page, attempts: int = 10) -> bytes:
     return page.locator(".vega-embed").first.screenshot(timeout=WAIT_MS)  # the last try raises what it meets
 
 
+def _page_image(page, path, attempts: int = 10) -> None:
+    """A screenshot of the whole page with both charts drawn. After a late re-render (a busy machine) the
+    charts may be blank for a moment, and a screenshot then shows empty panels; it is taken again until the
+    curves are drawn both before and after it."""
+    for _ in range(attempts):
+        page.wait_for_function(CURVES_DRAWN, timeout=WAIT_MS)
+        page.screenshot(path=str(path))
+        if page.evaluate(CURVES_DRAWN):
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the charts were redrawn during each of {attempts} screenshots")
+
+
 def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(sync_playwright, dashboard_url,
                                                                                tmp_path):
     with sync_playwright() as playwright:
@@ -118,7 +131,7 @@ def test_dashboard_draws_the_curves_and_redraws_when_a_measure_is_switched_off(s
             assert before["resident"][0] > 63.89 and before["resident"][1] > 63.89
             assert before["hukou"][0] > 45.40 and before["hukou"][1] > 45.40
             image_before = _rates_chart_image(page)
-            page.screenshot(path=str(tmp_path / "dashboard.png"))
+            _page_image(page, tmp_path / "dashboard.png")
             if os.environ.get("URBSIM_DASHBOARD_SCREENSHOT"):
                 shutil.copyfile(tmp_path / "dashboard.png", os.environ["URBSIM_DASHBOARD_SCREENSHOT"])
 
