@@ -29,10 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim import ensemble, naive
-from sim.calibration import ACCEPT_QUANTILE, Calibration, calibrate, fitted_for
+from sim.calibration import Calibration, accepted_trials, calibrate, fitted_for
 from sim.scenario import load_scenario
 from sim.targets import SCENARIOS, Window, fit_table, observed
 
@@ -83,9 +82,8 @@ def search(window: Window, budget: int, seed: int, agents: int, workers: int | N
     second = calibrate(budget - budget // 2, seed, agents, seeds_per_trial=1, workers=workers,
                        scheduler=scheduler, window=window, start=first.best)
     better = second if second.best_loss <= first.best_loss else first
-    bound = better.best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(fitted_for(window)))
     trials = first.trials + second.trials
-    accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
+    accepted = accepted_trials(trials, better.best_loss, len(fitted_for(window)))
     return dataclasses.replace(better, accepted=accepted, trials=trials, budget=budget,
                                method=f"{first.method}, then {second.method}")
 

@@ -161,13 +161,19 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
         if bar is not None:
             bar.close()
     best_vector, best_loss = min(trials, key=lambda t: t[1])
-    from scipy import stats  # here: scipy.stats costs a run that does not calibrate 0.4 s to import
-
-    bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, len(searched))
-    accepted = sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
+    accepted = accepted_trials(trials, best_loss, len(searched))
     best_series = history_series(best_vector, run_seeds, agents, window)
     return CalibrationResult(best_vector, best_loss, target_losses(best_series, window), accepted, trials, seed,
                              budget, agents, run_seeds, best_series, window, method)
+
+
+def accepted_trials(trials: list, best_loss: float, fitted: int) -> list:
+    """The trials whose loss is within the profile-likelihood bound of ``best_loss``: loss <= best +
+    chi2(``ACCEPT_QUANTILE``, ``fitted``), ``fitted`` the number of parameters searched; best first."""
+    from scipy import stats  # here: scipy.stats costs a run that does not calibrate 0.4 s to import
+
+    bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, fitted)
+    return sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
 
 
 def accepted_band(result: CalibrationResult, workers: int | None = None, scheduler: str | None = None,
