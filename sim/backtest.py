@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim import ensemble, naive
-from sim.calibration import Calibration, accepted_trials, calibrate, fitted_for
+from sim.calibration import Calibration, accepted_trials, calibrate, fitted_for, loss_noise
 from sim.scenario import load_scenario
 from sim.targets import SCENARIOS, Window, fit_table, observed
 
@@ -111,10 +111,11 @@ def parameter_table(origin: Origin, fits: list, seeds: list[int]) -> pd.DataFram
 
 def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, seed: int, searches: int = 1,
              workers: int | None = None, scheduler: str | None = None
-             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     """The model's forecasts from one origin (one row per series and forecast year: median, p10, p90), its
-    calibration's fit over the window (simulated against observed, every target) and the fitted parameters
-    of every search (``parameter_table``).
+    calibration's fit over the window (simulated against observed, every target), the fitted parameters
+    of every search (``parameter_table``) and the best fit's loss over other run seeds
+    (``sim.calibration.loss_noise``, with the best search's best loss and the origin's name).
 
     The window is calibrated by ``searches`` independent searches of ``budget`` trials each (seeds from
     ``calibration_seeds``). A window of two to five years cannot tell apart mechanism mixes that fit it
@@ -140,8 +141,10 @@ def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, see
             rows.append({"origin": origin.name, "series": series, "year": year,
                          "horizon": year - origin.window.fit_years[-1], "median": med, "p10": lo, "p90": hi,
                          "fit_loss": fit.best_loss})
+    noise = {"origin": origin.name, "best_loss": float(fit.best_loss),
+             **loss_noise(fit.best, origin.window, agents, seed, workers=workers, scheduler=scheduler)}
     return (pd.DataFrame(rows), fit_table(fit.best_series, origin.window).assign(origin=origin.name),
-            parameter_table(origin, fits, search_seeds))
+            parameter_table(origin, fits, search_seeds), noise)
 
 
 def naive_forecasts(origin: Origin) -> pd.DataFrame:
@@ -223,15 +226,16 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
     """Every origin's hindcast and naive forecasts, scored; a dict of tables (see ``score``)."""
     runs = [hindcast(o, budget=budget, agents=agents, replications=replications, seed=seed, searches=searches,
                      workers=workers, scheduler=scheduler) for o in origins]
-    model = pd.concat([forecasts for forecasts, _, _ in runs], ignore_index=True)
-    fits = pd.concat([fit for _, fit, _ in runs], ignore_index=True)
-    parameters = pd.concat([p for _, _, p in runs], ignore_index=True)
+    model = pd.concat([forecasts for forecasts, _, _, _ in runs], ignore_index=True)
+    fits = pd.concat([fit for _, fit, _, _ in runs], ignore_index=True)
+    parameters = pd.concat([p for _, _, p, _ in runs], ignore_index=True)
     benchmarks = pd.concat([naive_forecasts(o) for o in origins], ignore_index=True)
     errors, bands = score(model, benchmarks)
     fair = comparable(errors)
     return {"model": model, "fits": fits, "parameters": parameters, "benchmarks": benchmarks, "errors": errors,
             "bands": bands, "mae": mae_table(fair), "coverage": float(bands["covered"].mean()),
-            "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean())}
+            "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean()),
+            "fit_noise": [noise for _, _, _, noise in runs]}
 
 
 def _best_naive(row: pd.Series) -> str:
@@ -278,6 +282,14 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
                   f"{100 * result['coverage']:.0f} % with the discrepancy term (leave one origin out), "
                   f"{100 * result['coverage_without_discrepancy']:.0f} % from the replications alone "
                   "(chance and accepted parameters). Nominal: 80 %.", ""]
+    if result.get("fit_noise"):
+        lines += ["How much of each window's best fit is its run seed's luck: the best search's best loss, and the "
+                  "same vector scored with other run seeds (the accepted sets keep trials within the margin of "
+                  "the best; a spread near or above it makes them a few trials near a lucky best):", ""]
+        lines += [f"- {n['origin']}: best {n['best_loss']:.1f}; over {n['runs']} other run seeds "
+                  f"{n['loss_mean']:.1f} (sd {n['loss_sd']:.1f}, {n['loss_min']:.1f}-{n['loss_max']:.1f}); "
+                  f"margin {n['accept_margin']:.1f}" for n in result["fit_noise"]]
+        lines.append("")
     for series, v in verdict(mae).items():
         lines.append(f"{series}, all horizons: model {v['model']:.3f} against the best naive forecast "
                      f"({v['best_naive']}) {v['best_naive_mae']:.3f}: "
@@ -312,7 +324,7 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
                             "fit_years": list(o.window.fit_years)} for o in ORIGINS],
                "budget": budget, "searches": searches, "agents": agents, "replications": replications, "seed": seed,
                "coverage": result["coverage"], "coverage_without_discrepancy": result["coverage_without_discrepancy"],
-               "verdict": verdict(result["mae"]),
+               "verdict": verdict(result["mae"]), "fit_noise": result["fit_noise"],
                "provenance": provenance.manifest()}
     with output.atomic_folder(target, force) as folder:
         output.write_timeseries(folder / "forecasts.csv", result["bands"])

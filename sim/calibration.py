@@ -167,13 +167,37 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
                              budget, agents, run_seeds, best_series, window, method)
 
 
-def accepted_trials(trials: list, best_loss: float, fitted: int) -> list:
-    """The trials whose loss is within the profile-likelihood bound of ``best_loss``: loss <= best +
-    chi2(``ACCEPT_QUANTILE``, ``fitted``), ``fitted`` the number of parameters searched; best first."""
+def accept_margin(fitted: int) -> float:
+    """How far above the best loss a trial is still accepted: chi2(``ACCEPT_QUANTILE``, ``fitted``)."""
     from scipy import stats  # here: scipy.stats costs a run that does not calibrate 0.4 s to import
 
-    bound = best_loss + stats.chi2.ppf(ACCEPT_QUANTILE, fitted)
+    return float(stats.chi2.ppf(ACCEPT_QUANTILE, fitted))
+
+
+def accepted_trials(trials: list, best_loss: float, fitted: int) -> list:
+    """The trials whose loss is within the profile-likelihood bound of ``best_loss``: loss <= best +
+    ``accept_margin(fitted)``, ``fitted`` the number of parameters searched; best first."""
+    bound = best_loss + accept_margin(fitted)
     return sorted([t for t in trials if t[1] <= bound], key=lambda t: t[1])
+
+
+def loss_noise(vector: dict[str, float], window: Window, agents: int, seed: int, runs: int = 8,
+               seeds_per_trial: int = 1, workers: int | None = None, scheduler: str | None = None) -> dict:
+    """The loss of one parameter vector scored again with ``runs`` other run seeds (each score the mean
+    series over ``seeds_per_trial`` seeds, as a search scores a trial): mean, sd, min and max, beside the
+    accepted sets' margin (``accept_margin``).
+
+    A search scores every trial with the same run seeds, so its best is partly those seeds' luck; when the
+    sd is near or above the margin, the accepted set holds a few trials near a lucky best rather than the
+    region the data accept, and searches that differ only in their seeds stop at incomparable bests.
+    Deterministic for ``seed`` (the run seeds are drawn from ``[seed, 4099]``, apart from any search's)."""
+    states = np.random.SeedSequence([seed, 4099]).generate_state(runs * seeds_per_trial)
+    groups = [[int(s) for s in states[i * seeds_per_trial:(i + 1) * seeds_per_trial]] for i in range(runs)]
+    series = map_jobs(_history_job, [(vector, g, agents, window) for g in groups], workers, scheduler=scheduler)
+    losses = np.array([sum(target_losses(ts, window).values()) for ts in series])
+    return {"runs": runs, "loss_mean": float(losses.mean()), "loss_sd": float(losses.std(ddof=1)) if runs > 1
+            else 0.0, "loss_min": float(losses.min()), "loss_max": float(losses.max()),
+            "accept_margin": accept_margin(len(fitted_for(window)))}
 
 
 def accepted_band(result: CalibrationResult, workers: int | None = None, scheduler: str | None = None,

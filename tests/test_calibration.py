@@ -158,3 +158,21 @@ def test_a_start_vector_out_of_its_range_is_refused(tmp_path):
     bad.write_text("[best]\nleave_intercept = 3.0\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="best.leave_intercept"):
         start_vector(bad)
+
+
+def test_loss_noise_scores_one_vector_with_other_run_seeds():
+    """The same vector scored with three run seeds: the seeds draw different flows, so the losses differ (sd > 0);
+    the same ``seed`` draws the same run seeds, so the result repeats exactly; the margin is the accepted sets'
+    chi2(0.90, k) for the 14 parameters a window without 2020 fits (about 21.06)."""
+    from sim.calibration import accept_margin, fitted_for, loss_noise
+    from sim.targets import SCENARIOS, Window
+
+    window = Window(SCENARIOS / "history_2015.toml", (2016, 2017))
+    vector = {name: (lo + hi) / 2 for name, (lo, hi) in fitted_for(window).items()}
+    first = loss_noise(vector, window, agents=2_000, seed=3, runs=3, workers=1)
+    again = loss_noise(vector, window, agents=2_000, seed=3, runs=3, workers=1)
+    assert first == again
+    assert first["runs"] == 3 and first["loss_sd"] > 0
+    assert first["loss_min"] <= first["loss_mean"] <= first["loss_max"]
+    assert len(fitted_for(window)) == 14
+    assert first["accept_margin"] == pytest.approx(accept_margin(14)) == pytest.approx(21.064, abs=0.01)
