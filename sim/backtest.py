@@ -226,16 +226,17 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
     """Every origin's hindcast and naive forecasts, scored; a dict of tables (see ``score``)."""
     runs = [hindcast(o, budget=budget, agents=agents, replications=replications, seed=seed, searches=searches,
                      workers=workers, scheduler=scheduler) for o in origins]
-    model = pd.concat([forecasts for forecasts, _, _, _ in runs], ignore_index=True)
-    fits = pd.concat([fit for _, fit, _, _ in runs], ignore_index=True)
-    parameters = pd.concat([p for _, _, p, _ in runs], ignore_index=True)
+    forecasts, fit_tables, parameter_tables, fit_noise = zip(*runs)
+    model = pd.concat(forecasts, ignore_index=True)
+    fits = pd.concat(fit_tables, ignore_index=True)
+    parameters = pd.concat(parameter_tables, ignore_index=True)
     benchmarks = pd.concat([naive_forecasts(o) for o in origins], ignore_index=True)
     errors, bands = score(model, benchmarks)
     fair = comparable(errors)
     return {"model": model, "fits": fits, "parameters": parameters, "benchmarks": benchmarks, "errors": errors,
             "bands": bands, "mae": mae_table(fair), "coverage": float(bands["covered"].mean()),
             "coverage_without_discrepancy": float(bands["covered_without_discrepancy"].mean()),
-            "fit_noise": [noise for _, _, _, noise in runs]}
+            "fit_noise": list(fit_noise)}
 
 
 def _best_naive(row: pd.Series) -> str:

@@ -93,6 +93,11 @@ def history_series(values: dict[str, float], seeds: list[int], agents: int,
     return sum(runs[1:], runs[0]) / len(runs) if len(runs) > 1 else runs[0]
 
 
+def total_loss(simulated: pd.DataFrame, window: Window) -> float:
+    """The loss a search minimizes: every target's squared standardized errors over ``window``, summed."""
+    return float(sum(target_losses(simulated, window).values()))
+
+
 def _history_job(args) -> pd.DataFrame:
     return history_series(*args)
 
@@ -152,7 +157,7 @@ def calibrate(budget: int = 300, seed: int = 2015, agents: int = 50_000, seeds_p
             series = map_jobs(_history_job, [(v, run_seeds, agents, window) for v in vectors], workers,
                               scheduler=scheduler)
             for trial, vector, ts in zip(asked, vectors, series):
-                loss = float(sum(target_losses(ts, window).values()))
+                loss = total_loss(ts, window)
                 study.tell(trial, loss)
                 trials.append((vector, loss))
             if bar is not None:
@@ -194,7 +199,7 @@ def loss_noise(vector: dict[str, float], window: Window, agents: int, seed: int,
     states = np.random.SeedSequence([seed, 4099]).generate_state(runs * seeds_per_trial)
     groups = [[int(s) for s in states[i * seeds_per_trial:(i + 1) * seeds_per_trial]] for i in range(runs)]
     series = map_jobs(_history_job, [(vector, g, agents, window) for g in groups], workers, scheduler=scheduler)
-    losses = np.array([sum(target_losses(ts, window).values()) for ts in series])
+    losses = np.array([total_loss(ts, window) for ts in series])
     return {"runs": runs, "loss_mean": float(losses.mean()), "loss_sd": float(losses.std(ddof=1)) if runs > 1
             else 0.0, "loss_min": float(losses.min()), "loss_max": float(losses.max()),
             "accept_margin": accept_margin(len(fitted_for(window)))}
