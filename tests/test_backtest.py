@@ -68,12 +68,27 @@ def test_backtest_command_writes_every_table_and_forecasts_only_after_each_windo
     errors = pd.read_csv(out / "errors.csv")
     np.testing.assert_allclose(errors["error"], errors["forecast"] - errors["observed"])
     assert errors["year"].max() == 2020
+    # two replications: the median is their mean, so anchoring shifts it by the mean of their misses at the
+    # last fitted year, the same shift in every forecast year of an origin (rates are shifted, not scaled)
+    for (name, series), g in forecasts[forecasts["series"].isin(backtest.SHARES)].groupby(["origin", "series"]):
+        shift = g["median"] - g["median_unanchored"]
+        np.testing.assert_allclose(shift, shift.iloc[0], atol=2e-6, err_msg=f"{name}, {series}")  # 6 decimals
+    mae = pd.read_csv(out / "mae.csv")
+    assert {"model", "unanchored"} <= set(mae.columns)
     parameters = pd.read_csv(out / "parameters.csv")  # one search per origin: its best and the pooled span
     from sim.calibration import FITTED
     for origin in backtest.ORIGINS:
         rows = parameters[parameters["origin"] == origin.name]
         assert set(rows["search"].astype(str)) == {"2010", "pooled"}
         assert set(rows["parameter"]) <= set(FITTED) and "settle_intercept" in set(rows["parameter"])
+
+
+def test_anchoring_puts_a_forecast_on_the_observed_value_at_its_origin():
+    """A run 0.3 point above the observed rate at the origin is moved down 0.3 point in every later year (its
+    own pace kept); a stock 5 % high at the origin is scaled by 1/1.05; a run on the observed value is unchanged."""
+    assert backtest.anchored(60.5, 58.3, 58.0, "resident_urbanization_pct") == pytest.approx(60.2)
+    assert backtest.anchored(44.0, 42.0, 42.0, "hukou_urbanization_pct") == pytest.approx(44.0)
+    assert backtest.anchored(110.0, 105.0, 100.0, "migrant_workers_total") == pytest.approx(110.0 / 1.05)
 
 
 def test_calibration_searches_have_distinct_reproducible_seeds():
