@@ -75,6 +75,7 @@ SLOW_TESTS = {
     "test_run_sim_script_scenario_error", "test_attribute_writes_table_figure_and_summary",
     "test_compare_writes_table_figure_and_summary", "test_replications_add_bands",
     "test_backtest_command_writes_every_table_and_forecasts_only_after_each_window",
+    "test_script_writes_every_file_for_two_seeds",  # tests/test_backtest_seeds.py: two tiny backtests
     "test_hindcasts_at_the_defaults_are_no_worse_than_the_best_naive_forecast",  # the whole backtest, 2-4 min
     "test_attack_process",  # tests/test_attacks.py: subprocesses, signals, pools, calibration
     # tests/test_compare_any_year.py: several scenarios over replications, or to 2035
