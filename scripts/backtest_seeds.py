@@ -2,10 +2,13 @@
 """Run the backtest for several seeds and say in how many the model beats the naive forecasts.
 
 Writes seeds.csv (one row per seed and rate), rmse_by_horizon.csv (the model's errors of every seed pooled),
-summary.md and summary.json (with the provenance manifest) to --out, whole or not at all
-(``sim/backtest_seeds.py``). At the backtest's defaults each seed takes about 3 minutes on a 2-core machine.
+forecast_errors.csv (the same errors in the form ``sim/model_error.py`` reads), summary.md and summary.json
+(with the provenance manifest) to --out, whole or not at all (``sim/backtest_seeds.py``); with --install,
+forecast_errors.csv also becomes the one the runs' model-error bands use (sim/data/forecast_errors.csv). At
+the backtest's defaults each seed takes about 3 minutes on a 2-core machine.
 
     python scripts/backtest_seeds.py [--seeds 2010,1,2,3,4,5,6,7,99] [--out results/backtest_seeds] [--force]
+                                     [--install]
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from sim import backtest_seeds, output  # noqa: E402
-from sim.provenance import Provenance  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim import backtest_seeds, model_error, output  # noqa: E402
+from sim.provenance import Provenance, shown_path  # noqa: E402
 
 
 def _seeds(text: str) -> list[int]:
@@ -41,6 +46,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--out", type=Path, default=PROJECT / "results" / "backtest_seeds")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    parser.add_argument("--install", action="store_true",
+                        help="install the pooled errors by horizon as sim/data/forecast_errors.csv")
     args = parser.parse_args(argv)
     for name in ("budget", "searches", "agents", "replications"):
         if getattr(args, name) < 1:
@@ -58,13 +65,22 @@ def main(argv=None) -> int:
     table = backtest_seeds.seed_table(results)
     rmse = backtest_seeds.rmse_by_horizon(results)
     text = backtest_seeds.summary_markdown(table, rmse, settings)
+    command = " ".join(["scripts/backtest_seeds.py", "--seeds", ",".join(map(str, args.seeds)),
+                        *(f"--{k} {v}" for k, v in settings.items())])
+    errors = model_error.errors_table(pd.concat([r["bands"] for r in results.values()], ignore_index=True),
+                                      f"{command} (pooled over the seeds)")
     with output.atomic_folder(args.out, args.force) as folder:
         output.write_timeseries(folder / "seeds.csv", table)
         output.write_timeseries(folder / "rmse_by_horizon.csv", rmse)
+        output.write_timeseries(folder / "forecast_errors.csv", errors)
         (folder / "summary.md").write_text(text + "\n", encoding="utf-8")
         output.write_json(folder / "summary.json", {"seeds": args.seeds, **settings,
                                                     "table": table.to_dict(orient="records"),
                                                     "provenance": provenance.manifest()})
+    if args.install:
+        with output.atomic_file(model_error.ERRORS_FILE) as tmp:
+            output.write_timeseries(tmp, errors)
+        text += f"\ninstalled the pooled errors by horizon as {shown_path(model_error.ERRORS_FILE)}"
     print(f"{text}\n-> {args.out}")
     return 0
 

@@ -66,11 +66,23 @@ def test_bad_seeds_are_refused_before_any_work(tmp_path, capsys):
     assert "--seeds: expected integers" in capsys.readouterr().err
 
 
-def test_script_writes_every_file_for_two_seeds(tmp_path):
+def test_script_writes_every_file_for_two_seeds(tmp_path, monkeypatch):
+    """Two tiny backtests; --install writes the pooled errors where the bands read them (here a temporary
+    file): the same rows as the results folder's forecast_errors.csv, the horizon-1 points of both seeds."""
+    from sim import model_error
+
+    installed = tmp_path / "forecast_errors.csv"
+    monkeypatch.setattr(model_error, "ERRORS_FILE", installed)
     out = tmp_path / "bs"
     assert _script().main(["--seeds", "1,2", "--budget", "2", "--searches", "1", "--agents", "2000",
-                           "--replications", "2", "--workers", "1", "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} >= {"seeds.csv", "rmse_by_horizon.csv", "summary.md", "summary.json"}
+                           "--replications", "2", "--workers", "1", "--out", str(out), "--install"]) == 0
+    assert {p.name for p in out.iterdir()} >= {"seeds.csv", "rmse_by_horizon.csv", "forecast_errors.csv",
+                                                "summary.md", "summary.json"}
+    assert installed.read_bytes() == (out / "forecast_errors.csv").read_bytes()
+    errors = pd.read_csv(installed)
+    assert set(errors["series"]) == set(model_error.RATES) and errors["source"].str.contains("--seeds 1,2").all()
+    one = errors[errors["horizon"] == 1]
+    assert (one["points"] == 2 * len(backtest.ORIGINS)).all()  # every origin reaches one year ahead, two seeds
     table = pd.read_csv(out / "seeds.csv")
     assert sorted(set(table["seed"])) == [1, 2] and set(table["series"]) == set(backtest.SHARES)
     rmse = pd.read_csv(out / "rmse_by_horizon.csv")
