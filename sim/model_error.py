@@ -5,8 +5,9 @@ the data accept; it does not carry the error of the model's mechanisms. The
 backtest (``sim/backtest.py``) measures that error out of sample: the root
 mean square of the model's forecast errors at each horizon, over the origins
 before 2020. ``sim/data/forecast_errors.csv`` holds it (written by
-``run_sim.py backtest --install``), and a banded run adds, for each rate, the
-band
+``scripts/backtest_seeds.py --install``, the errors of nine backtest seeds
+pooled, or ``run_sim.py backtest --install``, one seed's), and a banded run
+adds, for each rate, the band
 
     median +/- 1.28 x sqrt(sd_replications^2 + rmse(h)^2)
 
