@@ -22,8 +22,9 @@ sys.path.insert(0, str(PROJECT))
 
 import pandas as pd  # noqa: E402
 
-from sim import backtest_seeds, model_error, output  # noqa: E402
+from sim import backtest, backtest_seeds, model_error, output  # noqa: E402
 from sim.provenance import Provenance, shown_path  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 
 def _seeds(text: str) -> list[int]:
@@ -49,11 +50,14 @@ def main(argv=None) -> int:
     parser.add_argument("--install", action="store_true",
                         help="install the pooled errors by horizon as sim/data/forecast_errors.csv")
     args = parser.parse_args(argv)
-    for name in ("budget", "searches", "agents", "replications"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name}: expected a positive integer, got {getattr(args, name)}")
+    for name in ("budget", "searches", "agents", "replications", "workers"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name}: expected a positive integer, got {value}")
     try:
         output.check_target(args.out, args.force)
+        if args.install:
+            output.check_file_target(model_error.ERRORS_FILE, True)
     except output.OutputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -61,6 +65,8 @@ def main(argv=None) -> int:
                 "replications": args.replications}
     provenance = Provenance(["scripts/backtest_seeds.py", *(sys.argv[1:] if argv is None else argv)])
     provenance.seeds = list(args.seeds)
+    for origin in backtest.ORIGINS:
+        provenance.add_scenario(load_scenario(origin.window.history), shown_path(origin.window.history))
     results = backtest_seeds.run(args.seeds, workers=args.workers, **settings)
     table = backtest_seeds.seed_table(results)
     rmse = backtest_seeds.rmse_by_horizon(results)
@@ -75,7 +81,7 @@ def main(argv=None) -> int:
         output.write_timeseries(folder / "forecast_errors.csv", errors)
         (folder / "summary.md").write_text(text + "\n", encoding="utf-8")
         output.write_json(folder / "summary.json", {"seeds": args.seeds, **settings,
-                                                    "table": table.to_dict(orient="records"),
+                                                    "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
                                                     "provenance": provenance.manifest()})
     if args.install:
         with output.atomic_file(model_error.ERRORS_FILE) as tmp:

@@ -19,6 +19,11 @@ normal error whose standard deviation at horizon ``h`` is the root mean
 square of the model's own forecast errors at that horizon in the other
 origins (leave one origin out, so the coverage reported is out of sample).
 The coverage of the p10-p90 bands over every held-out point is reported.
+
+Anchoring: each replication's forecast is put on the observed value at the
+last fitted year (``anchored``), as a projection starts from the observed
+2020 state; the same runs without it are kept (``median_unanchored``,
+``error_unanchored``, the MAE table's ``unanchored``) for comparison.
 """
 
 from __future__ import annotations
@@ -127,7 +132,7 @@ def parameter_table(origin: Origin, fits: list, seeds: list[int]) -> pd.DataFram
 def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, seed: int, searches: int = 1,
              workers: int | None = None, scheduler: str | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    """The model's forecasts from one origin (one row per series and forecast year: median, p10, p90), its
+    """The model's forecasts from one origin (``forecast_rows``: anchored median, p10, p90 a series and year), its
     calibration's fit over the window (simulated against observed, every target), the fitted parameters
     of every search (``parameter_table``) and the best fit's loss over other run seeds
     (``sim.calibration.loss_noise``, with the best search's best loss and the origin's name).
@@ -147,7 +152,17 @@ def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, see
     seeds = ensemble.replication_seeds(seed, replications)
     results = ensemble.run_replications(ensemble.replication_specs(scenario, seeds, agents, calibration=calibration),
                                         workers, scheduler=scheduler)
-    runs = [r.timeseries.set_index("year") for r in results]
+    rows = forecast_rows(origin, [r.timeseries.set_index("year") for r in results], fit.best_loss)
+    noise = {"origin": origin.name, "best_loss": float(fit.best_loss),
+             **loss_noise(fit.best, origin.window, agents, seed, workers=workers, scheduler=scheduler)}
+    return (rows, fit_table(fit.best_series, origin.window).assign(origin=origin.name),
+            parameter_table(origin, fits, search_seeds), noise)
+
+
+def forecast_rows(origin: Origin, runs: list[pd.DataFrame], fit_loss: float) -> pd.DataFrame:
+    """The forecasts of ``runs`` (replications' time series indexed by year) for the years after the origin's
+    window: per series and year the anchored median, p10 and p90 (``anchored``, at the last fitted year) and the
+    median without anchoring (``median_unanchored``)."""
     last = origin.window.fit_years[-1]
     obs = observed(last, last).set_index("target")["observed"]
     rows = []
@@ -157,13 +172,10 @@ def hindcast(origin: Origin, *, budget: int, agents: int, replications: int, see
             values = np.array([anchored(run.loc[year, series], run.loc[last, series], obs[series], series)
                                for run in runs])
             lo, med, hi = np.percentile(values, [10, 50, 90])
-            rows.append({"origin": origin.name, "series": series, "year": year,
-                         "horizon": year - last, "median": med, "p10": lo, "p90": hi,
-                         "median_unanchored": float(np.median(raw)), "fit_loss": fit.best_loss})
-    noise = {"origin": origin.name, "best_loss": float(fit.best_loss),
-             **loss_noise(fit.best, origin.window, agents, seed, workers=workers, scheduler=scheduler)}
-    return (pd.DataFrame(rows), fit_table(fit.best_series, origin.window).assign(origin=origin.name),
-            parameter_table(origin, fits, search_seeds), noise)
+            rows.append({"origin": origin.name, "series": series, "year": year, "horizon": year - last,
+                         "median": med, "p10": lo, "p90": hi, "median_unanchored": float(np.median(raw)),
+                         "fit_loss": fit_loss})
+    return pd.DataFrame(rows)
 
 
 def naive_forecasts(origin: Origin) -> pd.DataFrame:
@@ -187,7 +199,9 @@ def score(model: pd.DataFrame, benchmarks: pd.DataFrame) -> tuple[pd.DataFrame, 
     Returns (errors, bands): ``errors`` has origin, series, year, horizon,
     method ("model" or a naive method) and error (forecast minus observed);
     ``bands`` adds to the model rows the observed value, the discrepancy's
-    standard deviation (leave one origin out) and the widened p10/p90.
+    standard deviation (leave one origin out) and the widened p10/p90. The
+    model's rows also carry ``error_unanchored`` (from ``median_unanchored``;
+    NaN when the forecasts have none).
     """
     obs = observed(2010, LAST_YEAR).rename(columns={"target": "series"})
     m = model.merge(obs, on=["series", "year"], how="inner")
@@ -232,13 +246,16 @@ def mae_table(errors: pd.DataFrame) -> pd.DataFrame:
     comparison; the verdict is on ``model``."""
     e = errors.assign(abs_error=errors["error"].abs())
     model = e[e["method"] == "model"]
-    e = pd.concat([e, model.assign(method="unanchored", abs_error=model["error_unanchored"].abs())])
+    unanchored = model["error_unanchored"].abs() if "error_unanchored" in model else np.nan
+    e = pd.concat([e, model.assign(method="unanchored", abs_error=unanchored)])
     by_h = e.groupby(["series", "horizon", "method"])["abs_error"].mean().unstack("method")
     overall = e.groupby(["series", "method"])["abs_error"].mean().unstack("method")
     overall.index = pd.MultiIndex.from_tuples([(s, "all") for s in overall.index], names=["series", "horizon"])
     by_h.index = pd.MultiIndex.from_tuples([(s, str(h)) for s, h in by_h.index], names=["series", "horizon"])
     table = pd.concat([by_h, overall]).sort_index()
-    return table.reindex(columns=["model", "unanchored", *naive.METHODS])
+    out = table[["model", *naive.METHODS]].copy()
+    out.insert(1, "unanchored", table["unanchored"] if "unanchored" in table else np.nan)
+    return out
 
 
 def comparable(errors: pd.DataFrame) -> pd.DataFrame:
@@ -286,8 +303,13 @@ def verdict(mae: pd.DataFrame) -> dict[str, dict]:
         row = mae.loc[(series, "all")]
         best = _best_naive(row)
         out[series] = {"model": float(row["model"]), "best_naive": best, "best_naive_mae": float(row[best]),
-                       "no_worse": _no_worse(row), "model_unanchored": float(row["unanchored"])}
+                       "no_worse": _no_worse(row),
+                       "model_unanchored": float(row["unanchored"]) if pd.notna(row["unanchored"]) else None}
     return out
+
+
+def _value(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
 
 
 def summary_markdown(result: dict, *, budget: int, agents: int, replications: int, searches: int = 3) -> str:
@@ -326,7 +348,7 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
     for series, v in verdict(mae).items():
         lines.append(f"{series}, all horizons: model {v['model']:.3f} against the best naive forecast "
                      f"({v['best_naive']}) {v['best_naive_mae']:.3f}: "
-                     f"{'no worse' if v['no_worse'] else 'WORSE'} (not anchored: {v['model_unanchored']:.3f}).")
+                     f"{'no worse' if v['no_worse'] else 'WORSE'} (not anchored: {_value(v['model_unanchored'])}).")
     return "\n".join(lines)
 
 
@@ -344,6 +366,8 @@ def command(*, budget: int = 80, agents: int = 20_000, replications: int = 12, s
 
     target = Path(out) if out else Path("results") / "backtest"
     output.check_target(target, force)
+    if install:
+        output.check_file_target(model_error.ERRORS_FILE, True)
     provenance = Provenance(list(command_line))
     for origin in ORIGINS:
         provenance.add_scenario(load_scenario(origin.window.history), shown_path(origin.window.history))

@@ -35,7 +35,8 @@ def seed_table(results: dict[int, dict]) -> pd.DataFrame:
     for seed, result in results.items():
         for series, v in backtest.verdict(result["mae"]).items():
             rows.append({"seed": seed, "series": series, "model": v["model"],
-                         "unanchored": v.get("model_unanchored", np.nan), "best_naive": v["best_naive"],
+                         "unanchored": v["model_unanchored"] if v.get("model_unanchored") is not None else np.nan,
+                         "best_naive": v["best_naive"],
                          "best_naive_mae": v["best_naive_mae"], "no_worse": v["no_worse"],
                          "coverage": result["coverage"],
                          "coverage_without_discrepancy": result["coverage_without_discrepancy"]})
@@ -56,6 +57,10 @@ def rmse_by_horizon(results: dict[int, dict]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _number(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.3f}"
+
+
 def _span(values: pd.Series, fmt: str, scale: float = 1.0) -> str:
     lo, hi = scale * values.min(), scale * values.max()
     return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}-{hi:{fmt}}"
@@ -70,13 +75,13 @@ def summary_markdown(table: pd.DataFrame, rmse: pd.DataFrame, settings: dict) ->
         lines.append(f"- {series}: no worse than the best naive forecast in {int(g['no_worse'].sum())} of {len(g)} "
                      f"seeds; model MAE median {g['model'].median():.3f}, mean {g['model'].mean():.3f} "
                      f"(not anchored: {int((g['unanchored'] <= g['best_naive_mae']).sum())} of {len(g)}, "
-                     f"mean {g['unanchored'].mean():.3f}); best naive MAE {_span(g['best_naive_mae'], '.3f')}.")
+                     f"mean {_number(g['unanchored'].mean())}); best naive MAE {_span(g['best_naive_mae'], '.3f')}.")
     cover = table.drop_duplicates("seed")
     lines += [f"- Coverage of the p10-p90 bands: {_span(cover['coverage'], '.0f', 100)} % with the discrepancy "
               f"term (mean {100 * cover['coverage'].mean():.0f} %), "
               f"{_span(cover['coverage_without_discrepancy'], '.0f', 100)} % from the replications alone.", "",
               "| seed | series | model | not anchored | best naive | its MAE | no worse |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r.seed} | {r.series} | {r.model:.3f} | {r.unanchored:.3f} | {r.best_naive} | "
+    lines += [f"| {r.seed} | {r.series} | {r.model:.3f} | {_number(r.unanchored)} | {r.best_naive} | "
               f"{r.best_naive_mae:.3f} | {'yes' if r.no_worse else 'NO'} |" for r in table.itertuples()]
     lines += ["", "Root mean square error by horizon over every seed and origin, points:", "",
               "| series | horizon | anchored | not anchored | points |", "|---|---|---|---|---|"]

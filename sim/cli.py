@@ -250,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--searches", type=_positive_int, default=6,
                       help="independent calibration searches per origin, their accepted sets pooled (default 6)")
     back.add_argument("--install", action="store_true",
-                      help="install the hindcast errors by horizon (forecast_errors.csv) as the ones the runs' "
-                           "model-error bands use (sim/data/forecast_errors.csv)")
+                      help="install this seed's hindcast errors by horizon (forecast_errors.csv) as the ones the "
+                           "runs' model-error bands use (sim/data/forecast_errors.csv), replacing the nine seeds' "
+                           "pooled errors that scripts/backtest_seeds.py --install writes")
     add_options(back, "agents", "replications", "seed", "out", "force", "workers", "scheduler", "debug",
                 agents=(20_000, "agents per run (default 20,000)"),
                 replications=(12, "replications of each hindcast (default 12)"),

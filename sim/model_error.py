@@ -47,9 +47,10 @@ def rmse(series: str, horizon: int) -> float:
     """The hindcast root mean square error of ``series`` ``horizon`` years ahead (0 at the start).
 
     Never smaller than at a shorter horizon: a forecast does not get surer as it reaches further, and the
-    longest horizons rest on one origin each, whose small miss there (the hukou rate at 4-5 years from the
-    2010 origin) says little about the error to expect. So the measured errors are read through their
-    running maximum over the horizons up to ``horizon``.
+    longest horizons rest on the fewest points (only the 2010 origin reaches four and five years, nine points
+    over nine seeds), so a small miss there says little about the error to expect. The measured errors are
+    therefore read through their running maximum over the horizons up to ``horizon`` (a safeguard: the
+    installed errors already rise with the horizon).
     """
     if horizon <= 0:
         return 0.0

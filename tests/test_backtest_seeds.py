@@ -15,10 +15,10 @@ from sim import backtest, backtest_seeds, naive
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "backtest_seeds.py"
 
 
-def _mae(resident: float, hukou: float, unanchored: float) -> pd.DataFrame:
+def _mae(resident: float, hukou: float, unanchored: tuple[float, float]) -> pd.DataFrame:
     """An MAE table as ``sim.backtest.mae_table`` makes it, with the drift best at 0.27 / 0.28 for both rates."""
     index = pd.MultiIndex.from_tuples([(s, "all") for s in backtest.SHARES], names=["series", "horizon"])
-    table = pd.DataFrame({"model": [resident, hukou], "unanchored": [unanchored, unanchored]}, index=index)
+    table = pd.DataFrame({"model": [resident, hukou], "unanchored": list(unanchored)}, index=index)
     for method in naive.METHODS:
         table[method] = [0.27, 0.28] if method == "drift" else [0.5, 0.5]
     return table
@@ -35,8 +35,8 @@ def _result(mae: pd.DataFrame, errors: list[tuple[int, float]], coverage: float)
 def test_pass_counts_and_pooled_errors_over_seeds():
     """Seed 1 beats the drift on both rates; seed 2 misses the resident rate (0.30 > 0.27). At horizon 1 the
     seeds miss by +0.3 and -0.4, so the pooled RMSE is sqrt((0.09 + 0.16) / 2); not anchored, twice that."""
-    results = {1: _result(_mae(0.20, 0.10, 0.25), [(1, 0.3), (2, 0.1)], 0.8),
-               2: _result(_mae(0.30, 0.20, 0.35), [(1, -0.4)], 0.7)}
+    results = {1: _result(_mae(0.20, 0.10, (0.25, 0.30)), [(1, 0.3), (2, 0.1)], 0.8),
+               2: _result(_mae(0.30, 0.20, (0.35, 0.10)), [(1, -0.4)], 0.7)}
     table = backtest_seeds.seed_table(results)
     resident = table[table["series"] == "resident_urbanization_pct"].set_index("seed")
     assert resident.loc[1, "no_worse"] and not resident.loc[2, "no_worse"]
@@ -48,6 +48,8 @@ def test_pass_counts_and_pooled_errors_over_seeds():
     text = backtest_seeds.summary_markdown(table, backtest_seeds.rmse_by_horizon(results), {"budget": 2})
     assert "resident_urbanization_pct: no worse than the best naive forecast in 1 of 2 seeds" in text
     assert "hukou_urbanization_pct: no worse than the best naive forecast in 2 of 2 seeds" in text
+    # not anchored: resident 0.25 and 0.35 against 0.27 (1 of 2, mean 0.300); hukou 0.30 and 0.10 against 0.28
+    assert "(not anchored: 1 of 2, mean 0.300)" in text and "(not anchored: 1 of 2, mean 0.200)" in text
     assert "70-80 % with the discrepancy term (mean 75 %)" in text
 
 
@@ -58,12 +60,24 @@ def _script():
     return module
 
 
-def test_bad_seeds_are_refused_before_any_work(tmp_path, capsys):
+@pytest.mark.parametrize("argv, message", [
+    (["--seeds", "1,x"], "--seeds: expected integers"), (["--seeds", "1,1"], "--seeds: expected distinct"),
+    (["--budget", "0"], "--budget: expected a positive integer"),
+    (["--workers", "-1"], "--workers: expected a positive integer")])
+def test_bad_arguments_are_refused_before_any_work(tmp_path, capsys, argv, message):
     out = tmp_path / "bs"
     with pytest.raises(SystemExit) as exc:
-        _script().main(["--seeds", "1,x", "--out", str(out)])
+        _script().main([*argv, "--out", str(out)])
     assert exc.value.code == 2 and not out.exists()
-    assert "--seeds: expected integers" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
+
+
+def test_an_existing_folder_is_kept_without_force(tmp_path, capsys):
+    out = tmp_path / "bs"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    assert _script().main(["--seeds", "1", "--out", str(out)]) == 2
+    assert [p.name for p in out.iterdir()] == ["mine.txt"] and "exists" in capsys.readouterr().err
 
 
 def test_script_writes_every_file_for_two_seeds(tmp_path, monkeypatch):
