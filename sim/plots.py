@@ -70,7 +70,7 @@ def plot_urbanization(ts: pd.DataFrame, path: Path, title: str, note: str) -> No
     bottom.annotate(f"{last['gap_pp']:.1f} pp", (last["year"], last["gap_pp"]), xytext=(6, 0),
                     textcoords="offset points", va="center", color=GAP_COLOR, fontsize=9)
     bottom.set_ylabel("resident - hukou\n(percentage points)")
-    bottom.set_xlabel("year (end of year)" + ("; dark bands: p10-p90 over replications; light: with the model's "
+    bottom.set_xlabel("year (end of year)" + ("\ndark bands: p10-p90 over replications; light: with the model's "
                                               "hindcast error (backtest)" if banded else ""))
     bottom.legend(loc="lower left", fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
