@@ -20,9 +20,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-import pandas as pd  # noqa: E402
-
 from sim import backtest, backtest_seeds, model_error, output  # noqa: E402
+from sim.cli import _positive_int  # noqa: E402
 from sim.provenance import Provenance, shown_path  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
@@ -40,20 +39,16 @@ def _seeds(text: str) -> list[int]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=_seeds, default=list(backtest_seeds.DEFAULT_SEEDS))
-    parser.add_argument("--budget", type=int, default=80)
-    parser.add_argument("--searches", type=int, default=6)
-    parser.add_argument("--agents", type=int, default=20_000)
-    parser.add_argument("--replications", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--budget", type=_positive_int, default=80)
+    parser.add_argument("--searches", type=_positive_int, default=6)
+    parser.add_argument("--agents", type=_positive_int, default=20_000)
+    parser.add_argument("--replications", type=_positive_int, default=12)
+    parser.add_argument("--workers", type=_positive_int, default=None)
     parser.add_argument("--out", type=Path, default=PROJECT / "results" / "backtest_seeds")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     parser.add_argument("--install", action="store_true",
                         help="install the pooled errors by horizon as sim/data/forecast_errors.csv")
     args = parser.parse_args(argv)
-    for name in ("budget", "searches", "agents", "replications", "workers"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name}: expected a positive integer, got {value}")
     try:
         output.check_target(args.out, args.force)
         if args.install:
@@ -73,15 +68,14 @@ def main(argv=None) -> int:
     text = backtest_seeds.summary_markdown(table, rmse, settings)
     command = " ".join(["scripts/backtest_seeds.py", "--seeds", ",".join(map(str, args.seeds)),
                         *(f"--{k} {v}" for k, v in settings.items())])
-    errors = model_error.errors_table(pd.concat([r["bands"] for r in results.values()], ignore_index=True),
-                                      f"{command} (pooled over the seeds)")
+    errors = rmse[["series", "horizon", "rmse", "points"]].assign(source=f"{command} (pooled over the seeds)")
     with output.atomic_folder(args.out, args.force) as folder:
         output.write_timeseries(folder / "seeds.csv", table)
         output.write_timeseries(folder / "rmse_by_horizon.csv", rmse)
         output.write_timeseries(folder / "forecast_errors.csv", errors)
         (folder / "summary.md").write_text(text + "\n", encoding="utf-8")
-        output.write_json(folder / "summary.json", {"seeds": args.seeds, **settings,
-                                                    "table": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
+        records = table.astype(object).where(table.notna(), None).to_dict(orient="records")  # NaN -> null
+        output.write_json(folder / "summary.json", {"seeds": args.seeds, **settings, "table": records,
                                                     "provenance": provenance.manifest()})
     if args.install:
         with output.atomic_file(model_error.ERRORS_FILE) as tmp:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import backtest
+from sim import backtest, model_error
 
 DEFAULT_SEEDS = (2010, 1, 2, 3, 4, 5, 6, 7, 99)
 
@@ -35,9 +35,9 @@ def seed_table(results: dict[int, dict]) -> pd.DataFrame:
     for seed, result in results.items():
         for series, v in backtest.verdict(result["mae"]).items():
             rows.append({"seed": seed, "series": series, "model": v["model"],
-                         "unanchored": v["model_unanchored"] if v.get("model_unanchored") is not None else np.nan,
-                         "best_naive": v["best_naive"],
-                         "best_naive_mae": v["best_naive_mae"], "no_worse": v["no_worse"],
+                         "unanchored": np.nan if v["model_unanchored"] is None else v["model_unanchored"],
+                         "best_naive": v["best_naive"], "best_naive_mae": v["best_naive_mae"],
+                         "no_worse": v["no_worse"],
                          "coverage": result["coverage"],
                          "coverage_without_discrepancy": result["coverage_without_discrepancy"]})
     return pd.DataFrame(rows, columns=["seed", "series", "model", "unanchored", "best_naive", "best_naive_mae",
@@ -46,15 +46,13 @@ def seed_table(results: dict[int, dict]) -> pd.DataFrame:
 
 def rmse_by_horizon(results: dict[int, dict]) -> pd.DataFrame:
     """The model's root mean square error of each rate by horizon over every seed and origin (anchored, and
-    not), with the number of points; the errors are those of the held-out points (``bands``)."""
+    not), with the number of points: ``sim.model_error.errors_table`` of the held-out points (``bands``) of
+    every seed, whose anchored rows are what ``--install`` installs."""
     bands = pd.concat([r["bands"] for r in results.values()], ignore_index=True)
-    bands = bands[bands["series"].isin(backtest.SHARES)]
-    anchored = bands["median"] - bands["observed"]
-    unanchored = bands["median_unanchored"] - bands["observed"]
-    grouped = bands.assign(sq=anchored ** 2, sq_un=unanchored ** 2).groupby(["series", "horizon"])
-    out = pd.DataFrame({"rmse": np.sqrt(grouped["sq"].mean()), "rmse_unanchored": np.sqrt(grouped["sq_un"].mean()),
-                        "points": grouped.size()})
-    return out.reset_index()
+    anchored = model_error.errors_table(bands, "")
+    unanchored = model_error.errors_table(bands.assign(median=bands["median_unanchored"]), "")
+    return anchored.assign(rmse_unanchored=unanchored["rmse"])[["series", "horizon", "rmse", "rmse_unanchored",
+                                                                  "points"]]
 
 
 def _number(x: float) -> str:
@@ -80,7 +78,8 @@ def summary_markdown(table: pd.DataFrame, rmse: pd.DataFrame, settings: dict) ->
     lines += [f"- Coverage of the p10-p90 bands: {_span(cover['coverage'], '.0f', 100)} % with the discrepancy "
               f"term (mean {100 * cover['coverage'].mean():.0f} %), "
               f"{_span(cover['coverage_without_discrepancy'], '.0f', 100)} % from the replications alone.", "",
-              "| seed | series | model | not anchored | best naive | its MAE | no worse |", "|---|---|---|---|---|---|---|"]
+              "| seed | series | model | not anchored | best naive | its MAE | no worse |",
+              "|---|---|---|---|---|---|---|"]
     lines += [f"| {r.seed} | {r.series} | {r.model:.3f} | {_number(r.unanchored)} | {r.best_naive} | "
               f"{r.best_naive_mae:.3f} | {'yes' if r.no_worse else 'NO'} |" for r in table.itertuples()]
     lines += ["", "Root mean square error by horizon over every seed and origin, points:", "",
