@@ -92,7 +92,8 @@ class MigrantAgent(MigrantWorker):
             return settle_probability(land=self.land_rights, land_penalty_factor=lev.land_penalty_factor,
                                       service_access=float(lev.service_access[city]),
                                       has_school_children=bool(m.inputs["school_children_here"][self.row]),
-                                      years_in_city=float(self.years_in_city), age=self.age, params=prm)
+                                      years_in_city=float(self.years_in_city), age=self.age,
+                                      params=prm) * datasets.shock("settle", m.year, prm)
         raise ValueError(f"no agent decision {decision!r}")
 
     def choose_city(self, u: float) -> int:

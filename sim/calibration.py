@@ -71,8 +71,9 @@ FITTED = {
     # the 2020 pandemic shocks: fitted only by a window that includes 2020 (``fitted_for``)
     "pandemic_leave_factor_2020": (0.2, 1.0),
     "pandemic_return_factor_2020": (1.0, 4.0),
+    "pandemic_settle_factor_2020": (0.4, 1.0),
 }
-PANDEMIC = ("pandemic_leave_factor_2020", "pandemic_return_factor_2020")
+PANDEMIC = ("pandemic_leave_factor_2020", "pandemic_return_factor_2020", "pandemic_settle_factor_2020")
 
 
 def fitted_for(window: Window) -> dict[str, tuple[float, float]]:

@@ -183,9 +183,10 @@ def _shocks() -> dict[tuple[int, str], float]:
     return {(int(r.year), str(r.process)): float(r.share_of_2020) for r in table.itertuples()}
 
 
-SHOCK_PROCESSES = ("leave", "return", "reclassify")
+SHOCK_PROCESSES = ("leave", "return", "reclassify", "settle")
 # the calibrated size of each process's 2020 shock (a factor on its yearly probability; none for reclassify)
-SHOCK_SIZE_PARAMETERS = {"leave": "pandemic_leave_factor_2020", "return": "pandemic_return_factor_2020"}
+SHOCK_SIZE_PARAMETERS = {"leave": "pandemic_leave_factor_2020", "return": "pandemic_return_factor_2020",
+                         "settle": "pandemic_settle_factor_2020"}
 
 
 def shock(process: str, year: int, params) -> float:

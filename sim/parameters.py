@@ -205,6 +205,14 @@ _SPECS: dict[str, ParameterSpec] = {
                                       "(about 19 M returned and stayed, MARA); later years carry assumed "
                                       "shares of it (sim/data/shocks.csv). Fitted with the departure "
                                       "factor where the fit window includes 2020. " + FIT_NOTE, "ratio"),
+    "pandemic_settle_factor_2020": _P(0.83, 0.4, 1.0, "calibrated",
+                                      "factor on the yearly probability that an eligible migrant applies "
+                                      "to convert hukou in 2020: settling needs visits to the household "
+                                      "registration office, and in the first wave (February-March 2020) "
+                                      "offices took only urgent business or appointments and migrants were "
+                                      "held at home. Prior: two of twelve months lost (assumed, 0.83); later "
+                                      "years carry assumed shares of it (sim/data/shocks.csv). Fitted to the "
+                                      "2020 hukou rate where the fit window includes 2020. " + FIT_NOTE, "ratio"),
     # --- in-situ urbanization and other conversions ---------------------------
     "reclassification_pace": _P(14.0, 0.0, 60.0, "calibrated",
                                 "villagers whose place becomes urban (in-situ urbanization) in a "

@@ -33,7 +33,7 @@ from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
 from sim.parameters import PARAMETERS, Parameters
 from sim.policies import COMMON_KEYS, REGISTRY, Policy, make_policy
 from sim.scenario_targets import Target, parse_targets
-from sim.settlement import RULE_KEYS, RULE_KINDS, SettlementRule
+from sim.settlement import RULE_KEYS, RULE_KINDS, RuleChange, SettlementRule
 
 SUPPORTED_START_YEARS = (2010, 2015, 2020)
 MAX_END_YEAR = 2060
@@ -67,21 +67,6 @@ class ScenarioError(ValueError):
 
     def __reduce__(self):  # picklable, so that it crosses from a worker process intact
         return (ScenarioError, (self.path, self.key, self.expected, self.got))
-
-
-@dataclass(frozen=True)
-class RuleChange:
-    """Settlement rules of some size classes replaced from a date (a document's entry into force)."""
-
-    label: str
-    start: float  # decimal year
-    classes: tuple[str, ...]
-    values: dict  # rule keys -> values (``kind`` as a name)
-
-    def apply(self, rules, size_class: np.ndarray) -> None:
-        mask = np.isin(size_class, [SIZE_CLASSES.index(c) for c in self.classes])
-        for key, value in self.values.items():
-            getattr(rules, key)[mask] = RULE_KINDS.index(value) if key == "kind" else value
 
 
 @dataclass
@@ -339,7 +324,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
     rule_changes = []
     for label, table in changes_in.items():
         prefix = f"rule_changes.{label}"
-        _check_keys(shown, prefix, table, ("start", "classes", *RULE_KEYS))
+        _check_keys(shown, prefix, table, ("start", "classes", "adoption_years", *RULE_KEYS))
         if "start" not in table or "classes" not in table:
             raise ScenarioError(shown, prefix, "keys start and classes", "missing")
         change_start = _number(shown, f"{prefix}.start", table["start"], start, MAX_END_YEAR + 1)
@@ -349,7 +334,7 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
                                 classes)
         values = {}
         for key, value in table.items():
-            if key in ("start", "classes"):
+            if key in ("start", "classes", "adoption_years"):
                 continue
             if key == "kind":
                 if value not in RULE_KINDS:
@@ -358,7 +343,8 @@ def scenario_from_data(data: dict, path: str | Path, sha256: str, overrides: dic
             else:
                 high = 1.0 if key == "annual_quota_share" else 1000.0
                 values[key] = _number(shown, f"{prefix}.{key}", value, 0.0, high)
-        rule_changes.append(RuleChange(label, change_start, tuple(classes), values))
+        adoption = _number(shown, f"{prefix}.adoption_years", table.get("adoption_years", 0.0), 0.0, 20.0)
+        rule_changes.append(RuleChange(label, change_start, tuple(classes), values, adoption))
     rule_changes.sort(key=lambda c: c.start)
     _check_change_kinds(shown, rules, rule_changes)
 

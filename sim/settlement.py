@@ -13,7 +13,9 @@ A rule is one of three kinds, as in the documents of 2014-2022
 
 Rules are set per size class in the scenario and held per city in
 ``RuleArrays`` so that policies can change them and the decision code reads
-arrays, with no branches on city names.
+arrays, with no branches on city names. A dated document replaces the rules of
+some classes (``RuleChange``, the history scenarios), city by city as each
+adopts it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+
+from sim.cities import SIZE_CLASSES
 
 RULE_KINDS = ("open", "conditions", "points")
 OPEN, CONDITIONS, POINTS = range(3)
@@ -149,3 +153,40 @@ def apply_quotas(rules: RuleArrays, applicants: np.ndarray, city: np.ndarray, sc
     rank = np.arange(sorted_idx.size) - run_start
     admitted[sorted_idx] = rank < quota_agents[sorted_city]
     return admitted
+
+
+ADOPTION_ORDER_SEED = 2014  # fixes the order in which cities adopt a dated change: the same in every run
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """Settlement rules of some size classes replaced from a date (a document's entry into force).
+
+    The cities of the classes adopt the change one after another over
+    ``adoption_years`` from ``start`` (0: all at ``start``), evenly spaced in an
+    order unrelated to size or region that is fixed for all runs
+    (``ADOPTION_ORDER_SEED``), so runs that differ only in their seed share it.
+    A city's new rule counts for a year's step once it has been in force for
+    half of that year (adopted by 1 July): a yearly step takes the rules in
+    force for most of its year.
+    """
+
+    label: str
+    start: float  # decimal year
+    classes: tuple[str, ...]
+    values: dict  # rule keys -> values (``kind`` as a name)
+    adoption_years: float = 0.0
+
+    def adoption_dates(self, size_class: np.ndarray) -> np.ndarray:
+        """Each city's date of adoption (decimal year); ``inf`` for cities of other classes."""
+        dates = np.full(size_class.shape, np.inf)
+        members = np.flatnonzero(np.isin(size_class, [SIZE_CLASSES.index(c) for c in self.classes]))
+        rank = np.random.default_rng(ADOPTION_ORDER_SEED).permutation(members.size)
+        dates[members] = self.start + self.adoption_years * (rank + 0.5) / max(members.size, 1)
+        return dates
+
+    def apply(self, rules: RuleArrays, size_class: np.ndarray, year: int) -> None:
+        """Give the cities that adopted the change by 1 July of ``year`` its rule values."""
+        mask = self.adoption_dates(size_class) <= year + 0.5
+        for key, value in self.values.items():
+            getattr(rules, key)[mask] = RULE_KINDS.index(value) if key == "kind" else value

@@ -16,7 +16,8 @@ lives replaces the housing proof, so no practical barrier applies).
 First, land holders among the candidates may exit their rural land rights
 through the market (``land_exit_rate``, decision ``land_exit``): they no longer
 hold land, which then deters neither converting nor staying. An
-eligible migrant applies with ``decisions.settle_probability`` (decision
+eligible migrant applies with ``decisions.settle_probability`` times the
+year's dated shock (``datasets.shock``: the pandemic years) (decision
 ``settle``). Points cities then admit the best-scored applicants within their
 yearly quota (ties broken at random); other rules admit all. A settler's
 rural-hukou children living with it convert too.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import datasets
 from sim.decisions import settle_probability, stochastic_round
 from sim.households import ADULT_AGE, children_of, convert, count_children, mask_of
 from sim.breakdown import SettleRecord
@@ -68,10 +70,11 @@ def run(m) -> None:
     m.inputs["school_children_here"] = school = count_children(
         p, children_of(p, m.families, candidates, with_parent=True, school_age=True)) > 0
     willing = rows[ok]
+    shock = datasets.shock("settle", year, prm)  # dated exogenous shock (pandemic years; sim/data/shocks.csv)
     applicants = m.decide("settle", willing, lambda: settle_probability(
         land=p.land[willing], land_penalty_factor=lev.land_penalty_factor,
         service_access=lev.service_access[loc[willing]], has_school_children=school[willing],
-        years_in_city=p.years_in_city[willing].astype(float), age=age[willing], params=prm))
+        years_in_city=p.years_in_city[willing].astype(float), age=age[willing], params=prm) * shock)
     applying = mask_of(p.n, applicants)[rows]
     u_quota = m.streams.uniform("quota", year, m.cities.n)
     quota = stochastic_round(lev.rules.annual_quota_share * m.cities.population / m.persons_per_agent, u_quota)
