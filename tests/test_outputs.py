@@ -106,9 +106,10 @@ def test_pandemic_shocks_are_dated_and_sourced():
     assert set(table["process"]) <= set(datasets.SHOCK_PROCESSES)
     assert table["basis"].str.len().gt(20).all()
     assert set(table["kind"]) <= {"fitted", "data", "assumed"}
-    prm = {"pandemic_leave_factor_2020": 0.5, "pandemic_return_factor_2020": 2.0}
+    prm = {"pandemic_leave_factor_2020": 0.5, "pandemic_return_factor_2020": 2.0, "pandemic_settle_factor_2020": 0.8}
     # the 2020 factors are the calibrated sizes themselves
     assert datasets.shock("leave", 2020, prm) == 0.5 and datasets.shock("return", 2020, prm) == 2.0
+    assert datasets.shock("settle", 2020, prm) == 0.8 and 0.8 < datasets.shock("settle", 2021, prm) < 1.0
     # a later year with share s of the 2020 shock: 1 + s (size - 1), so between no shock and the 2020 one
     assert 0.5 < datasets.shock("leave", 2022, prm) < 1 < datasets.shock("return", 2022, prm) < 2.0
     assert datasets.shock("leave", 2019, prm) == datasets.shock("leave", 2024, prm) == 1.0

@@ -208,6 +208,12 @@ def test_share_above_one(tmp_path):
     expect_error(path, "city_classes.mega.service_access", "[0.0, 1.0]", "1.5")
 
 
+def test_negative_adoption_years(tmp_path):
+    path = child(tmp_path, '[rule_changes.later]\nstart = 2021.5\nclasses = ["mega"]\nannual_quota_share = 0.01\n'
+                           'adoption_years = -1\n')
+    expect_error(path, "rule_changes.later.adoption_years", "[0.0, 20.0]", "-1")
+
+
 def test_start_year_after_end_year(tmp_path):
     path = child(tmp_path, "[run]\nstart_year = 2020\nend_year = 2019\n")
     expect_error(path, "run.end_year", "[2021, 2060]", "2019")

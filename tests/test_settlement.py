@@ -117,3 +117,47 @@ def test_proofs_hold_back_applicants_without_an_insurance_record_factor_times_as
             assert group.sum() >= 150
             held_back = 1.0 - rec.eligible[group].mean()
             assert abs(held_back - expected) < 0.08, (factor, has_record, held_back)
+
+
+def _class_rules(size_class):
+    from sim.cities import SIZE_CLASSES
+
+    return RuleArrays.from_class_rules([SettlementRule("conditions", min_residence_years=5)] * len(SIZE_CLASSES),
+                                       size_class)
+
+
+def test_a_dated_change_counts_from_the_year_it_is_in_force_for_half_of():
+    # a change of October 2016 is in force for 2 months of 2016: the yearly step of 2016 keeps the old
+    # rule, that of 2017 has the new one in every city of the class, and other classes never change
+    from sim.cities import SIZE_CLASSES
+    from sim.settlement import CONDITIONS, OPEN, RuleChange
+
+    size_class = np.repeat(np.arange(len(SIZE_CLASSES), dtype=np.int8), 10)
+    medium = size_class == SIZE_CLASSES.index("medium")
+    change = RuleChange("plan_2016", 2016.8, ("medium",), {"kind": "open", "min_residence_years": 0.0})
+    rules = _class_rules(size_class)
+    change.apply(rules, size_class, 2016)
+    assert np.all(rules.kind == CONDITIONS)
+    change.apply(rules, size_class, 2017)
+    assert np.all(rules.kind[medium] == OPEN) and np.all(rules.min_residence_years[medium] == 0)
+    assert np.all(rules.kind[~medium] == CONDITIONS) and np.all(rules.min_residence_years[~medium] == 5)
+
+
+def test_cities_adopt_a_change_one_after_another_over_its_adoption_years():
+    # 70 cities adopting evenly over a year from 2019.3: by 1 July 2019 (0.2 year on) a fifth of them,
+    # 14, have the new rule; by 1 July 2020 all; the order is the same whatever the run
+    from sim.cities import SIZE_CLASSES
+    from sim.settlement import OPEN, RuleChange
+
+    size_class = np.full(70, SIZE_CLASSES.index("large_2"), dtype=np.int8)
+    change = RuleChange("guidance_2019", 2019.3, ("large_2",), {"kind": "open"}, adoption_years=1.0)
+    dates = change.adoption_dates(size_class)
+    assert dates.min() > 2019.3 and dates.max() < 2020.3
+    np.testing.assert_allclose(np.sort(dates), 2019.3 + (np.arange(70) + 0.5) / 70)
+    np.testing.assert_array_equal(dates, change.adoption_dates(size_class))
+    counts = {}
+    for year in (2018, 2019, 2020):
+        rules = _class_rules(size_class)
+        change.apply(rules, size_class, year)
+        counts[year] = int(np.count_nonzero(rules.kind == OPEN))
+    assert counts == {2018: 0, 2019: 14, 2020: 70}

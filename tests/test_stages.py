@@ -194,3 +194,20 @@ def test_reclassification_takes_the_villagers_new_built_up_area_reaches_however_
     stage.run(m)
     moved = (p.view("moved_year") == m.year) & p.view("in_situ") & village
     assert moved.sum() * m.persons_per_agent == pytest.approx(8.0e6, rel=0.4)
+
+
+def test_the_pandemic_settle_factor_scales_who_applies_in_its_dated_years(status_quo):
+    """2022 carries half of the 2020 shock (sim/data/shocks.csv): a 2020 factor of 0.4 makes the
+    probability of applying 1 + 0.5 (0.4 - 1) = 0.7 of what it is without the shock. With the same
+    draws, who applies under the shock is a subset of who applies without it, about 0.7 as many."""
+    applying = {}
+    for factor in (1.0, 0.4):
+        scenario = status_quo.parameters.with_overrides({"pandemic_settle_factor_2020": factor})
+        m = UrbanizationModel(dataclasses.replace(status_quo, parameters=scenario), agents=60_000, seed=3)
+        m.year = 2021  # the next step is 2022
+        run_until(m, "settle").run(m)
+        record = m.tally.settle
+        applying[factor] = set(record.rows[record.applying].tolist())
+    assert len(applying[1.0]) > 250  # binomial sd of the ratio under 0.03
+    assert applying[0.4] <= applying[1.0]
+    assert len(applying[0.4]) / len(applying[1.0]) == pytest.approx(0.7, abs=0.08)
