@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import backtest, model_error
+from sim import backtest, backtest_scores, model_error
 
 DEFAULT_SEEDS = (2010, 1, 2, 3, 4, 5, 6, 7, 99)
 
@@ -30,10 +30,10 @@ def run(seeds, **settings) -> dict[int, dict]:
 
 
 def seed_table(results: dict[int, dict]) -> pd.DataFrame:
-    """One row per seed and rate: the verdict of ``sim.backtest.verdict`` and the bands' coverage."""
+    """One row per seed and rate: the verdict of ``sim.backtest_scores.verdict`` and the bands' coverage."""
     rows = []
     for seed, result in results.items():
-        for series, v in backtest.verdict(result["mae"]).items():
+        for series, v in backtest_scores.verdict(result["mae"]).items():
             rows.append({"seed": seed, "series": series, "model": v["model"],
                          "unanchored": np.nan if v["model_unanchored"] is None else v["model_unanchored"],
                          "best_naive": v["best_naive"], "best_naive_mae": v["best_naive_mae"],

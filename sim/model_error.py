@@ -77,7 +77,7 @@ def add_bands(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def errors_table(bands: pd.DataFrame, note: str) -> pd.DataFrame:
-    """The rows of ``forecast_errors.csv`` from a backtest's scored forecasts (``backtest.score``'s bands)."""
+    """The rows of ``forecast_errors.csv`` from a backtest's scored forecasts (``sim.backtest_scores.score``'s bands)."""
     rows = []
     for (series, horizon), g in bands[bands["series"].isin(RATES)].groupby(["series", "horizon"]):
         err = (g["median"] - g["observed"]).to_numpy(float)

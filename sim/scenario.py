@@ -9,6 +9,7 @@ A scenario file has these top-level keys (all optional in a file that
     [city_classes.<class>]  service_access, school_access (0..1)
     [settlement.<class>]    kind = "open" | "conditions" | "points", and thresholds
     [policies.<name>]       enabled, start, ramp_years, strength, and the policy's own keys
+    [rule_changes.<label>]  start, classes, adoption_years, and the rule keys that change
     [[targets]]             quantity, op, value, year, reason (sim.scenario_targets)
 
 Anything else is an error naming the file, the dotted key and what was

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import backtest
+from sim import backtest, backtest_scores
 from sim.targets import observed
 
 OBS = observed(2010, 2020)
@@ -25,7 +25,7 @@ def test_discrepancy_is_the_other_origins_error_at_the_same_horizon():
     A's band (half-width 1.28 x 0.6) covers its 0.3 miss; B's (1.28 x 0.3 = 0.38) does not cover 0.6."""
     model = pd.concat([_model("A", range(2018, 2021), 0.3, 2017), _model("B", range(2018, 2021), -0.6, 2017)])
     benchmarks = pd.DataFrame(columns=["origin", "series", "year", "method", "forecast"])
-    errors, bands = backtest.score(model, benchmarks)
+    errors, bands = backtest_scores.score(model, benchmarks)
     a, b = bands[bands["origin"] == "A"], bands[bands["origin"] == "B"]
     np.testing.assert_allclose(a["sd_discrepancy"], 0.6)
     np.testing.assert_allclose(b["sd_discrepancy"], 0.3)
@@ -37,7 +37,7 @@ def test_discrepancy_is_the_other_origins_error_at_the_same_horizon():
 def test_a_horizon_no_other_origin_reaches_is_scaled_from_the_longest():
     """B reaches only horizon 1 (error 0.2); A's horizon-4 discrepancy is 0.2 x sqrt(4)."""
     model = pd.concat([_model("A", [2020], 0.0, 2016), _model("B", [2020], 0.2, 2019)])
-    _, bands = backtest.score(model, pd.DataFrame(columns=["origin", "series", "year", "method", "forecast"]))
+    _, bands = backtest_scores.score(model, pd.DataFrame(columns=["origin", "series", "year", "method", "forecast"]))
     assert bands.loc[bands["origin"] == "A", "sd_discrepancy"].iloc[0] == pytest.approx(0.4)
 
 
@@ -70,7 +70,7 @@ def test_backtest_command_writes_every_table_and_forecasts_only_after_each_windo
     assert errors["year"].max() == 2020
     mae = pd.read_csv(out / "mae.csv")
     assert list(mae.columns[2:4]) == ["model", "unanchored"]
-    rates = mae[mae["series"].isin(backtest.SHARES)]
+    rates = mae[mae["series"].isin(backtest_scores.SHARES)]
     assert np.isfinite(rates["unanchored"]).all() and not np.allclose(rates["unanchored"], rates["model"])
     parameters = pd.read_csv(out / "parameters.csv")  # one search per origin: its best and the pooled span
     from sim.calibration import FITTED
@@ -99,7 +99,7 @@ def test_forecasts_start_from_the_observed_value_at_the_last_fitted_year():
     def run(resident, stocks):
         frame = pd.DataFrame({"year": list(range(2015, 2021))}).set_index("year")
         for series in backtest.SERIES:
-            frame[series] = [stocks(y, series) if series not in backtest.SHARES else resident(y, series)
+            frame[series] = [stocks(y, series) if series not in backtest_scores.SHARES else resident(y, series)
                              for y in frame.index]
         return frame
 
@@ -159,8 +159,8 @@ def test_hindcasts_at_the_defaults_are_no_worse_than_the_best_naive_forecast():
     villages, the slower growth of new built-up area, the 2016 and 2019 settlement rules, the 2020
     pandemic); a model that cannot do at least as well as carrying the pace on cannot advise."""
     result = backtest.run_backtest()
-    verdict = backtest.verdict(result["mae"])
-    assert set(verdict) == set(backtest.SHARES)
+    verdict = backtest_scores.verdict(result["mae"])
+    assert set(verdict) == set(backtest_scores.SHARES)
     for series, v in verdict.items():
         assert v["no_worse"], f"{series}: model {v['model']:.3f} > {v['best_naive']} {v['best_naive_mae']:.3f}"
 

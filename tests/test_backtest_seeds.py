@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import backtest, backtest_seeds, naive
+from sim import backtest, backtest_scores, backtest_seeds, naive
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "backtest_seeds.py"
 
 
 def _mae(resident: float, hukou: float, unanchored: tuple[float, float]) -> pd.DataFrame:
-    """An MAE table as ``sim.backtest.mae_table`` makes it, with the drift best at 0.27 / 0.28 for both rates."""
-    index = pd.MultiIndex.from_tuples([(s, "all") for s in backtest.SHARES], names=["series", "horizon"])
+    """An MAE table as ``sim.backtest_scores.mae_table`` makes it, with the drift best at 0.27 / 0.28 for both rates."""
+    index = pd.MultiIndex.from_tuples([(s, "all") for s in backtest_scores.SHARES], names=["series", "horizon"])
     table = pd.DataFrame({"model": [resident, hukou], "unanchored": list(unanchored)}, index=index)
     for method in naive.METHODS:
         table[method] = [0.27, 0.28] if method == "drift" else [0.5, 0.5]
@@ -98,6 +98,6 @@ def test_script_writes_every_file_for_two_seeds(tmp_path, monkeypatch):
     one = errors[errors["horizon"] == 1]
     assert (one["points"] == 2 * len(backtest.ORIGINS)).all()  # every origin reaches one year ahead, two seeds
     table = pd.read_csv(out / "seeds.csv")
-    assert sorted(set(table["seed"])) == [1, 2] and set(table["series"]) == set(backtest.SHARES)
+    assert sorted(set(table["seed"])) == [1, 2] and set(table["series"]) == set(backtest_scores.SHARES)
     rmse = pd.read_csv(out / "rmse_by_horizon.csv")
     assert set(rmse["horizon"]) == {1, 2, 3, 4, 5} and np.isfinite(rmse["rmse"]).all()
