@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sim import ensemble, naive
-from sim.backtest_scores import LAST_YEAR, SHARES, comparable, mae_table, no_worse, score, verdict
+from sim.backtest_scores import LAST_YEAR, SHARES, comparable, mae_table, mae_text, no_worse, score, verdict
 from sim.calibration import Calibration, accepted_trials, calibrate, fitted_for, loss_noise
 from sim.scenario import load_scenario
 from sim.targets import SCENARIOS, Window, fit_table, observed
@@ -209,10 +209,6 @@ def run_backtest(*, budget: int = 80, agents: int = 20_000, replications: int = 
             "fit_noise": list(fit_noise)}
 
 
-def _value(x) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
-
-
 def summary_markdown(result: dict, *, budget: int, agents: int, replications: int, searches: int = 3) -> str:
     """The MAE table (model and naive forecasts side by side) and the bands' coverage."""
     mae = result["mae"]
@@ -249,7 +245,7 @@ def summary_markdown(result: dict, *, budget: int, agents: int, replications: in
     for series, v in verdict(mae).items():
         lines.append(f"{series}, all horizons: model {v['model']:.3f} against the best naive forecast "
                      f"({v['best_naive']}) {v['best_naive_mae']:.3f}: "
-                     f"{'no worse' if v['no_worse'] else 'WORSE'} (not anchored: {_value(v['model_unanchored'])}).")
+                     f"{'no worse' if v['no_worse'] else 'WORSE'} (not anchored: {mae_text(v['model_unanchored'])}).")
     return "\n".join(lines)
 
 

@@ -117,3 +117,8 @@ def verdict(mae: pd.DataFrame) -> dict[str, dict]:
                        "no_worse": no_worse(row),
                        "model_unanchored": float(row["unanchored"]) if pd.notna(row["unanchored"]) else None}
     return out
+
+
+def mae_text(x) -> str:
+    """An MAE as the summaries print it: three decimals, or n/a when missing (None or NaN)."""
+    return "n/a" if pd.isna(x) else f"{x:.3f}"

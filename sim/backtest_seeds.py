@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import backtest, backtest_scores, model_error
+from sim.backtest_scores import mae_text
 
 DEFAULT_SEEDS = (2010, 1, 2, 3, 4, 5, 6, 7, 99)
 
@@ -55,10 +56,6 @@ def rmse_by_horizon(results: dict[int, dict]) -> pd.DataFrame:
                                                                   "points"]]
 
 
-def _number(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"{x:.3f}"
-
-
 def _span(values: pd.Series, fmt: str, scale: float = 1.0) -> str:
     lo, hi = scale * values.min(), scale * values.max()
     return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}-{hi:{fmt}}"
@@ -73,14 +70,14 @@ def summary_markdown(table: pd.DataFrame, rmse: pd.DataFrame, settings: dict) ->
         lines.append(f"- {series}: no worse than the best naive forecast in {int(g['no_worse'].sum())} of {len(g)} "
                      f"seeds; model MAE median {g['model'].median():.3f}, mean {g['model'].mean():.3f} "
                      f"(not anchored: {int((g['unanchored'] <= g['best_naive_mae']).sum())} of {len(g)}, "
-                     f"mean {_number(g['unanchored'].mean())}); best naive MAE {_span(g['best_naive_mae'], '.3f')}.")
+                     f"mean {mae_text(g['unanchored'].mean())}); best naive MAE {_span(g['best_naive_mae'], '.3f')}.")
     cover = table.drop_duplicates("seed")
     lines += [f"- Coverage of the p10-p90 bands: {_span(cover['coverage'], '.0f', 100)} % with the discrepancy "
               f"term (mean {100 * cover['coverage'].mean():.0f} %), "
               f"{_span(cover['coverage_without_discrepancy'], '.0f', 100)} % from the replications alone.", "",
               "| seed | series | model | not anchored | best naive | its MAE | no worse |",
               "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r.seed} | {r.series} | {r.model:.3f} | {_number(r.unanchored)} | {r.best_naive} | "
+    lines += [f"| {r.seed} | {r.series} | {r.model:.3f} | {mae_text(r.unanchored)} | {r.best_naive} | "
               f"{r.best_naive_mae:.3f} | {'yes' if r.no_worse else 'NO'} |" for r in table.itertuples()]
     lines += ["", "Root mean square error by horizon over every seed and origin, points:", "",
               "| series | horizon | anchored | not anchored | points |", "|---|---|---|---|---|"]
