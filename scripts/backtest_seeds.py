@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run the backtest for several seeds and say in how many the model beats the naive forecasts.
 
-Writes seeds.csv (one row per seed and rate), rmse_by_horizon.csv (the model's errors of every seed pooled),
+Writes seeds.csv (one row per seed and rate), errors.csv (every seed's forecast of each held-out point),
+rmse_by_horizon.csv (the model's errors of every seed pooled),
 forecast_errors.csv (the same errors in the form ``sim/model_error.py`` reads), summary.md and summary.json
 (with the provenance manifest) to --out, whole or not at all (``sim/backtest_seeds.py``); with --install,
 forecast_errors.csv also becomes the one the runs' model-error bands use (sim/data/forecast_errors.csv). At
@@ -71,6 +72,7 @@ def main(argv=None) -> int:
     errors = rmse[["series", "horizon", "rmse", "points"]].assign(source=f"{command} (pooled over the seeds)")
     with output.atomic_folder(args.out, args.force) as folder:
         output.write_timeseries(folder / "seeds.csv", table)
+        output.write_timeseries(folder / "errors.csv", backtest_seeds.held_out_errors(results))
         output.write_timeseries(folder / "rmse_by_horizon.csv", rmse)
         output.write_timeseries(folder / "forecast_errors.csv", errors)
         (folder / "summary.md").write_text(text + "\n", encoding="utf-8")

@@ -11,7 +11,8 @@ are pooled into a root mean square error by horizon.
 ``seed_table`` has one row per seed and rate: the model's MAE over all
 horizons (anchored at the origin, and not), the best naive forecast's on the
 same points, whether the model is no worse, and the bands' coverage.
-``rmse_by_horizon`` pools the model's errors of every seed and origin.
+``rmse_by_horizon`` pools the model's errors of every seed and origin;
+``held_out_errors`` lists them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ def rmse_by_horizon(results: dict[int, dict]) -> pd.DataFrame:
     unanchored = model_error.errors_table(bands.assign(median=bands["median_unanchored"]), "")
     return anchored.assign(rmse_unanchored=unanchored["rmse"])[["series", "horizon", "rmse", "rmse_unanchored",
                                                                   "points"]]
+
+
+def held_out_errors(results: dict[int, dict]) -> pd.DataFrame:
+    """Every seed's forecasts of the held-out points, one row per seed, origin, series and year: the median
+    forecast (anchored, and not), what was observed, the error and the band (``sim.backtest_scores.score``'s
+    bands), so that a seed's miss can be traced to its origin and year."""
+    columns = ["origin", "series", "year", "horizon", "median", "median_unanchored", "observed", "error",
+               "error_unanchored", "band_p10", "band_p90", "covered"]
+    return pd.concat([r["bands"][columns].assign(seed=seed) for seed, r in results.items()],
+                     ignore_index=True)[["seed", *columns]]
 
 
 def _span(values: pd.Series, fmt: str, scale: float = 1.0) -> str:

@@ -90,8 +90,12 @@ def test_script_writes_every_file_for_two_seeds(tmp_path, monkeypatch):
     out = tmp_path / "bs"
     assert _script().main(["--seeds", "1,2", "--budget", "2", "--searches", "1", "--agents", "2000",
                            "--replications", "2", "--workers", "1", "--out", str(out), "--install"]) == 0
-    assert {p.name for p in out.iterdir()} >= {"seeds.csv", "rmse_by_horizon.csv", "forecast_errors.csv",
-                                                "summary.md", "summary.json"}
+    assert {p.name for p in out.iterdir()} >= {"seeds.csv", "errors.csv", "rmse_by_horizon.csv",
+                                                "forecast_errors.csv", "summary.md", "summary.json"}
+    held_out = pd.read_csv(out / "errors.csv")  # each seed forecasts every origin's held-out years of each series
+    points = sum(len(o.forecast_years) for o in backtest.ORIGINS) * len(backtest.SERIES)
+    assert held_out.groupby("seed").size().to_dict() == {1: points, 2: points}
+    np.testing.assert_allclose(held_out["error"], held_out["median"] - held_out["observed"])
     assert installed.read_bytes() == (out / "forecast_errors.csv").read_bytes()
     errors = pd.read_csv(installed)
     assert set(errors["series"]) == set(model_error.RATES) and errors["source"].str.contains("--seeds 1,2").all()
