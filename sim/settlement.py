@@ -166,9 +166,9 @@ class RuleChange:
     ``adoption_years`` from ``start`` (0: all at ``start``), evenly spaced in an
     order unrelated to size or region that is fixed for all runs
     (``ADOPTION_ORDER_SEED``), so runs that differ only in their seed share it.
-    A city's new rule counts for a year's step once it has been in force for
-    half of that year (adopted by 1 July): a yearly step takes the rules in
-    force for most of its year.
+    A city's new rule counts from the step of the year it adopts it in (by 31
+    December), as a policy acts at the strength it reaches by 31 December
+    (``sim.policies``).
     """
 
     label: str
@@ -186,7 +186,7 @@ class RuleChange:
         return dates
 
     def apply(self, rules: RuleArrays, size_class: np.ndarray, year: int) -> None:
-        """Give the cities that adopted the change by 1 July of ``year`` its rule values."""
-        mask = self.adoption_dates(size_class) <= year + 0.5
+        """Give the cities that adopted the change by 31 December of ``year`` its rule values."""
+        mask = self.adoption_dates(size_class) < year + 1.0
         for key, value in self.values.items():
             getattr(rules, key)[mask] = RULE_KINDS.index(value) if key == "kind" else value

@@ -126,9 +126,9 @@ def _class_rules(size_class):
                                        size_class)
 
 
-def test_a_dated_change_counts_from_the_year_it_is_in_force_for_half_of():
-    # a change of October 2016 is in force for 2 months of 2016: the yearly step of 2016 keeps the old
-    # rule, that of 2017 has the new one in every city of the class, and other classes never change
+def test_a_dated_change_counts_from_the_step_of_the_year_it_is_adopted_in():
+    # a change of October 2016 is adopted by 31 December 2016: the yearly step of 2015 keeps the old rule,
+    # that of 2016 has the new one in every city of the class, and other classes never change
     from sim.cities import SIZE_CLASSES
     from sim.settlement import CONDITIONS, OPEN, RuleChange
 
@@ -136,16 +136,16 @@ def test_a_dated_change_counts_from_the_year_it_is_in_force_for_half_of():
     medium = size_class == SIZE_CLASSES.index("medium")
     change = RuleChange("plan_2016", 2016.8, ("medium",), {"kind": "open", "min_residence_years": 0.0})
     rules = _class_rules(size_class)
-    change.apply(rules, size_class, 2016)
+    change.apply(rules, size_class, 2015)
     assert np.all(rules.kind == CONDITIONS)
-    change.apply(rules, size_class, 2017)
+    change.apply(rules, size_class, 2016)
     assert np.all(rules.kind[medium] == OPEN) and np.all(rules.min_residence_years[medium] == 0)
     assert np.all(rules.kind[~medium] == CONDITIONS) and np.all(rules.min_residence_years[~medium] == 5)
 
 
 def test_cities_adopt_a_change_one_after_another_over_its_adoption_years():
-    # 70 cities adopting evenly over a year from 2019.3: by 1 July 2019 (0.2 year on) a fifth of them,
-    # 14, have the new rule; by 1 July 2020 all; the order is the same whatever the run
+    # 70 cities adopting evenly over a year from 2019.3: by 31 December 2019 (0.7 year on) 0.7 of them,
+    # 49, have the new rule; by 31 December 2020 all; the order is the same whatever the run
     from sim.cities import SIZE_CLASSES
     from sim.settlement import OPEN, RuleChange
 
@@ -160,4 +160,4 @@ def test_cities_adopt_a_change_one_after_another_over_its_adoption_years():
         rules = _class_rules(size_class)
         change.apply(rules, size_class, year)
         counts[year] = int(np.count_nonzero(rules.kind == OPEN))
-    assert counts == {2018: 0, 2019: 14, 2020: 70}
+    assert counts == {2018: 0, 2019: 49, 2020: 70}

@@ -2,7 +2,7 @@
 
 The settlement rules changed by dated documents (``rule_changes``, the
 history scenarios) are applied first, in each city that adopted them by
-1 July of the year (``sim.settlement.RuleChange``), then every policy at its strength
+31 December of the year (``sim.settlement.RuleChange``), then every policy at its strength
 reached by 31 December of the year (``Policy.intensity``).
 """
 
@@ -16,7 +16,7 @@ from sim.policy_rows import EXEMPT_CITIES, PolicyContext
 
 def run(m) -> None:
     levers = m.baseline.copy()
-    for change in m.scenario.rule_changes:  # each city from its adoption (by 1 July of the year)
+    for change in m.scenario.rule_changes:  # each city from its adoption (by 31 December)
         change.apply(levers.rules, m.cities.size_class, m.year)
     # what a measure may read: the city table, the year, the settlements so far
     context = PolicyContext(size_class=m.cities.size_class, region=m.cities.region, n_regions=len(REGIONS),
