@@ -27,8 +27,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from sim.cities import SIZE_CLASSES
 from sim.levers import CLASS_DEFAULTS, CLASS_KEYS
 from sim.parameters import PARAMETERS, Parameters
